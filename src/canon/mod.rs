@@ -1,0 +1,316 @@
+//! Canonical JSON: a strict parser and the three serialization dialects evidence
+//! producers hash.
+//!
+//! | dialect | producer implementation | strings | key order | numbers |
+//! |---|---|---|---|---|
+//! | [`Dialect::Python`] | CPython `json.dumps(v, sort_keys=True, separators=(",",":"))` | non-ASCII and DEL escaped `\uXXXX` (lowercase, surrogate pairs) | code point | ints verbatim, floats by `repr` |
+//! | [`Dialect::CanonicalJson`] | matrix-org `canonicaljson` 2.x | raw UTF-8 | code point | as Python |
+//! | [`Dialect::Jcs`] | RFC 8785 / JS `JSON.stringify` with sorted keys | raw UTF-8 | UTF-16 code units | ECMAScript `Number::toString` |
+//!
+//! Each is proven byte-identical to the real implementation by `scripts/canon_diff.py`.
+
+mod number;
+mod parse;
+mod value;
+
+pub use number::{js_number, python_float};
+pub use parse::{parse, parse_str, ParseError, MAX_DEPTH, MAX_INT_DIGITS};
+pub use value::{Number, Object, Value};
+
+use sha2::{Digest, Sha256};
+
+/// A canonical JSON dialect.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Dialect {
+    /// CPython `json.dumps(sort_keys=True, separators=(",",":"))` (ensure_ascii on).
+    Python,
+    /// matrix-org `canonicaljson` 2.x (as Python, but ensure_ascii off).
+    CanonicalJson,
+    /// RFC 8785 JCS / JavaScript `JSON.stringify` with recursively sorted keys.
+    Jcs,
+}
+
+impl Dialect {
+    /// Parses a dialect name as used on the command line and in manifests.
+    pub fn from_name(s: &str) -> Option<Dialect> {
+        Some(match s {
+            "python" | "cpython" | "python-json" => Dialect::Python,
+            "canonicaljson" | "matrix-canonicaljson" => Dialect::CanonicalJson,
+            "jcs" | "rfc8785" | "js" => Dialect::Jcs,
+            _ => return None,
+        })
+    }
+    /// The canonical name.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Dialect::Python => "python",
+            Dialect::CanonicalJson => "canonicaljson",
+            Dialect::Jcs => "jcs",
+        }
+    }
+}
+
+crate::define_codes! {
+    /// Codes for JSON syntax and canonical encoding.
+    pub enum Code {
+        /// A JSON or JSONL document did not parse.
+        Parse = ("json.parse", Malformed,
+            "The file (or line of a JSONL file) was parsed as strict JSON (RFC 8259) with evv's extra refusals: no NaN or Infinity, no duplicate object keys, no lone surrogate escapes, no byte-order mark, nesting at most 512 deep, integers at most 4300 digits. A failure means the evidence is not well-formed and none of its hashes can be reproduced. Look at the reported line and column; a producer that emits such bytes is non-conforming."),
+        /// A value cannot be written in the required dialect (a non-finite number).
+        Unencodable = ("json.unencodable", Malformed,
+            "A value had to be re-encoded in a canonical dialect to recompute a hash but cannot be (a non-finite number). The evidence cannot be hashed as its format requires; treat it as malformed."),
+    }
+}
+
+/// Error for values no dialect can encode.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EncodeError(pub String);
+
+impl std::fmt::Display for EncodeError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+impl std::error::Error for EncodeError {}
+
+/// Where canonical bytes go: a buffer or straight into a hash.
+pub trait Sink {
+    /// Appends bytes.
+    fn put(&mut self, b: &[u8]);
+}
+impl Sink for Vec<u8> {
+    fn put(&mut self, b: &[u8]) {
+        self.extend_from_slice(b);
+    }
+}
+impl Sink for Sha256 {
+    fn put(&mut self, b: &[u8]) {
+        self.update(b);
+    }
+}
+
+/// The canonical bytes of `v` in `dialect`.
+pub fn to_vec(v: &Value, dialect: Dialect) -> Result<Vec<u8>, EncodeError> {
+    let mut out = Vec::new();
+    write(v, dialect, &mut out)?;
+    Ok(out)
+}
+
+/// SHA-256 of the canonical bytes, without materialising them.
+pub fn sha256(v: &Value, dialect: Dialect) -> Result<[u8; 32], EncodeError> {
+    let mut h = Sha256::new();
+    write(v, dialect, &mut h)?;
+    Ok(h.finalize().into())
+}
+
+/// Lowercase hex SHA-256 of the canonical bytes.
+pub fn sha256_hex(v: &Value, dialect: Dialect) -> Result<String, EncodeError> {
+    sha256(v, dialect).map(hex::encode)
+}
+
+/// Writes the canonical bytes of `v` into a sink.
+pub fn write<S: Sink>(v: &Value, dialect: Dialect, out: &mut S) -> Result<(), EncodeError> {
+    match v {
+        Value::Null => out.put(b"null"),
+        Value::Bool(true) => out.put(b"true"),
+        Value::Bool(false) => out.put(b"false"),
+        Value::Number(n) => out.put(number(n, dialect)?.as_bytes()),
+        Value::String(s) => string(s, dialect, out),
+        Value::Array(a) => {
+            out.put(b"[");
+            for (i, x) in a.iter().enumerate() {
+                if i > 0 {
+                    out.put(b",");
+                }
+                write(x, dialect, out)?;
+            }
+            out.put(b"]");
+        }
+        Value::Object(o) => {
+            out.put(b"{");
+            let mut first = true;
+            let mut member = |k: &str, x: &Value, out: &mut S| -> Result<(), EncodeError> {
+                if !first {
+                    out.put(b",");
+                }
+                first = false;
+                string(k, dialect, out);
+                out.put(b":");
+                write(x, dialect, out)
+            };
+            if dialect == Dialect::Jcs && o.keys().any(needs_utf16_order) {
+                let mut entries: Vec<(&str, &Value)> = o.iter().collect();
+                entries.sort_by(|a, b| a.0.encode_utf16().cmp(b.0.encode_utf16()));
+                for (k, x) in entries {
+                    member(k, x, out)?;
+                }
+            } else {
+                for (k, x) in o.iter() {
+                    member(k, x, out)?;
+                }
+            }
+            out.put(b"}");
+        }
+    }
+    Ok(())
+}
+
+/// UTF-16 order differs from code point order only when a key holds a character at or
+/// above U+E000 (astral characters sort below U+E000..U+FFFF in UTF-16).
+fn needs_utf16_order(k: &str) -> bool {
+    k.chars().any(|c| c as u32 >= 0xE000)
+}
+
+/// The number text of `n` in `dialect`.
+pub fn number(n: &Number, dialect: Dialect) -> Result<String, EncodeError> {
+    match (n, dialect) {
+        (Number::Int(s), Dialect::Python | Dialect::CanonicalJson) => Ok(s.to_string()),
+        (Number::Float(f), Dialect::Python | Dialect::CanonicalJson) => {
+            if f.is_finite() {
+                Ok(python_float(*f))
+            } else {
+                Err(EncodeError(format!("non-finite number {f}")))
+            }
+        }
+        (n, Dialect::Jcs) => {
+            let f = n.as_f64();
+            if f.is_finite() {
+                Ok(js_number(f))
+            } else {
+                Err(EncodeError(format!(
+                    "number {n:?} is not finite as a double"
+                )))
+            }
+        }
+    }
+}
+
+const HEX: &[u8; 16] = b"0123456789abcdef";
+
+fn string<S: Sink>(s: &str, dialect: Dialect, out: &mut S) {
+    let ascii = dialect == Dialect::Python;
+    out.put(b"\"");
+    let bytes = s.as_bytes();
+    let mut run = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        let c = bytes[i];
+        let plain = c >= 0x20 && c != b'"' && c != b'\\' && !(ascii && c >= 0x7f);
+        if plain {
+            i += 1;
+            continue;
+        }
+        out.put(&bytes[run..i]);
+        if c < 0x80 {
+            match c {
+                b'"' => out.put(b"\\\""),
+                b'\\' => out.put(b"\\\\"),
+                b'\n' => out.put(b"\\n"),
+                b'\r' => out.put(b"\\r"),
+                b'\t' => out.put(b"\\t"),
+                0x08 => out.put(b"\\b"),
+                0x0c => out.put(b"\\f"),
+                _ => put_u(out, c as u16),
+            }
+            i += 1;
+        } else {
+            // ensure_ascii: escape the whole scalar as UTF-16 units.
+            let ch = s[i..].chars().next().expect("char boundary");
+            let mut units = [0u16; 2];
+            for u in ch.encode_utf16(&mut units) {
+                put_u(out, *u);
+            }
+            i += ch.len_utf8();
+        }
+        run = i;
+    }
+    out.put(&bytes[run..]);
+    out.put(b"\"");
+}
+
+fn put_u<S: Sink>(out: &mut S, u: u16) {
+    let b = [
+        b'\\',
+        b'u',
+        HEX[(u >> 12) as usize & 15],
+        HEX[(u >> 8) as usize & 15],
+        HEX[(u >> 4) as usize & 15],
+        HEX[u as usize & 15],
+    ];
+    out.put(&b);
+}
+
+/// Human-readable JSON (2-space indent, sorted keys, raw UTF-8, Python number layout)
+/// used for evv's own JSON output. Deterministic; ends without a newline.
+pub fn to_pretty(v: &Value) -> String {
+    let mut out = Vec::new();
+    pretty(v, 0, &mut out);
+    String::from_utf8(out).expect("canonical output is UTF-8")
+}
+
+fn pretty(v: &Value, indent: usize, out: &mut Vec<u8>) {
+    let pad = |n: usize, out: &mut Vec<u8>| out.extend(std::iter::repeat_n(b' ', n));
+    match v {
+        Value::Array(a) if !a.is_empty() => {
+            out.extend_from_slice(b"[\n");
+            for (i, x) in a.iter().enumerate() {
+                pad(indent + 2, out);
+                pretty(x, indent + 2, out);
+                out.extend_from_slice(if i + 1 < a.len() { b",\n" } else { b"\n" });
+            }
+            pad(indent, out);
+            out.push(b']');
+        }
+        Value::Object(o) if !o.is_empty() => {
+            out.extend_from_slice(b"{\n");
+            let n = o.len();
+            for (i, (k, x)) in o.iter().enumerate() {
+                pad(indent + 2, out);
+                string(k, Dialect::CanonicalJson, out);
+                out.extend_from_slice(b": ");
+                pretty(x, indent + 2, out);
+                out.extend_from_slice(if i + 1 < n { b",\n" } else { b"\n" });
+            }
+            pad(indent, out);
+            out.push(b'}');
+        }
+        Value::Number(Number::Float(f)) if !f.is_finite() => out.extend_from_slice(b"null"),
+        other => write(other, Dialect::CanonicalJson, out).expect("finite"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn canon(s: &str, d: Dialect) -> String {
+        String::from_utf8(to_vec(&parse_str(s).unwrap(), d).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn dialects_differ_where_they_should() {
+        let doc = r#"{"b":[1,1.0,1e16,1E2,-0.0,12345678901234567890123],"a":"é\u007f😀","\ue000":1,"😀":2}"#;
+        assert_eq!(
+            canon(doc, Dialect::Python),
+            r#"{"a":"\u00e9\u007f\ud83d\ude00","b":[1,1.0,1e+16,100.0,-0.0,12345678901234567890123],"\ue000":1,"\ud83d\ude00":2}"#
+        );
+        assert_eq!(
+            canon(doc, Dialect::CanonicalJson),
+            "{\"a\":\"é\u{7f}😀\",\"b\":[1,1.0,1e+16,100.0,-0.0,12345678901234567890123],\"\u{e000}\":1,\"😀\":2}"
+        );
+        assert_eq!(
+            canon(doc, Dialect::Jcs),
+            "{\"a\":\"é\u{7f}😀\",\"b\":[1,1,10000000000000000,100,0,1.2345678901234568e+22],\"😀\":2,\"\u{e000}\":1}"
+        );
+    }
+
+    #[test]
+    fn control_characters() {
+        let doc = r#""\u0000\b\f\n\r\t\u001f\"\\/""#;
+        assert_eq!(
+            canon(doc, Dialect::Python),
+            r#""\u0000\b\f\n\r\t\u001f\"\\/""#
+        );
+        assert_eq!(canon(doc, Dialect::Jcs), r#""\u0000\b\f\n\r\t\u001f\"\\/""#);
+    }
+}

@@ -1,0 +1,446 @@
+//! A strict JSON parser (RFC 8259) that keeps what canonical hashing needs.
+//!
+//! Strictness is deliberate: anything two producers could read differently is refused
+//! rather than guessed. Refused: `NaN`/`Infinity`, duplicate object keys, lone UTF-16
+//! surrogate escapes, raw control characters in strings, invalid UTF-8, a byte-order
+//! mark, trailing data, nesting deeper than [`MAX_DEPTH`], integer literals longer than
+//! [`MAX_INT_DIGITS`] digits (CPython's own limit), and numbers that overflow a double.
+
+use super::value::{Number, Object, Value};
+
+/// Deepest nesting accepted (CPython's recursive decoder fails near 1,000).
+pub const MAX_DEPTH: usize = 512;
+/// Longest integer literal accepted: CPython's default `int` string-conversion limit.
+pub const MAX_INT_DIGITS: usize = 4300;
+
+/// A parse failure at a byte offset, with its 1-based line and column.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ParseError {
+    /// What was wrong.
+    pub message: String,
+    /// Byte offset into the parsed text.
+    pub offset: usize,
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column (in bytes).
+    pub column: usize,
+}
+
+impl std::fmt::Display for ParseError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "line {} column {}: {}",
+            self.line, self.column, self.message
+        )
+    }
+}
+
+impl std::error::Error for ParseError {}
+
+/// Parses one complete JSON text (surrounding JSON whitespace allowed).
+pub fn parse(input: &[u8]) -> Result<Value, ParseError> {
+    let mut p = Parser {
+        b: input,
+        i: 0,
+        depth: 0,
+    };
+    if input.starts_with(&[0xEF, 0xBB, 0xBF]) {
+        return Err(p.err("byte-order mark before JSON text"));
+    }
+    p.ws();
+    let v = p.value()?;
+    p.ws();
+    if p.i != p.b.len() {
+        return Err(p.err("trailing data after JSON value"));
+    }
+    Ok(v)
+}
+
+/// Parses text that is already known to be a `&str`.
+pub fn parse_str(s: &str) -> Result<Value, ParseError> {
+    parse(s.as_bytes())
+}
+
+struct Parser<'a> {
+    b: &'a [u8],
+    i: usize,
+    depth: usize,
+}
+
+impl<'a> Parser<'a> {
+    fn err(&self, msg: impl Into<String>) -> ParseError {
+        self.err_at(self.i, msg)
+    }
+
+    fn err_at(&self, at: usize, msg: impl Into<String>) -> ParseError {
+        let at = at.min(self.b.len());
+        let before = &self.b[..at];
+        let line = before.iter().filter(|&&c| c == b'\n').count() + 1;
+        let line_start = before
+            .iter()
+            .rposition(|&c| c == b'\n')
+            .map_or(0, |p| p + 1);
+        ParseError {
+            message: msg.into(),
+            offset: at,
+            line,
+            column: at - line_start + 1,
+        }
+    }
+
+    #[inline]
+    fn ws(&mut self) {
+        while let Some(&c) = self.b.get(self.i) {
+            if c == b' ' || c == b'\n' || c == b'\r' || c == b'\t' {
+                self.i += 1;
+            } else {
+                break;
+            }
+        }
+    }
+
+    fn value(&mut self) -> Result<Value, ParseError> {
+        match self.b.get(self.i) {
+            None => Err(self.err("unexpected end of input, expected a value")),
+            Some(b'{') => self.object(),
+            Some(b'[') => self.array(),
+            Some(b'"') => Ok(Value::String(self.string()?)),
+            Some(b't') => self.literal("true", Value::Bool(true)),
+            Some(b'f') => self.literal("false", Value::Bool(false)),
+            Some(b'n') => self.literal("null", Value::Null),
+            Some(b'-' | b'0'..=b'9') => self.number(),
+            Some(b'N') if self.b[self.i..].starts_with(b"NaN") => Err(self.err("NaN is not JSON")),
+            Some(b'I') if self.b[self.i..].starts_with(b"Infinity") => {
+                Err(self.err("Infinity is not JSON"))
+            }
+            Some(&c) => Err(self.err(format!("unexpected character {}", show_byte(c)))),
+        }
+    }
+
+    fn literal(&mut self, word: &str, v: Value) -> Result<Value, ParseError> {
+        if self.b[self.i..].starts_with(word.as_bytes()) {
+            self.i += word.len();
+            Ok(v)
+        } else {
+            Err(self.err(format!("invalid literal, expected {word}")))
+        }
+    }
+
+    fn enter(&mut self) -> Result<(), ParseError> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return Err(self.err(format!("nesting deeper than {MAX_DEPTH} levels")));
+        }
+        Ok(())
+    }
+
+    fn object(&mut self) -> Result<Value, ParseError> {
+        let start = self.i;
+        self.enter()?;
+        self.i += 1;
+        let mut entries: Vec<(String, Value)> = Vec::new();
+        self.ws();
+        if self.b.get(self.i) == Some(&b'}') {
+            self.i += 1;
+            self.depth -= 1;
+            return Ok(Value::Object(Object::new()));
+        }
+        loop {
+            self.ws();
+            if self.b.get(self.i) != Some(&b'"') {
+                return Err(self.err("expected a string key"));
+            }
+            let k = self.string()?;
+            self.ws();
+            if self.b.get(self.i) != Some(&b':') {
+                return Err(self.err("expected ':' after object key"));
+            }
+            self.i += 1;
+            self.ws();
+            let v = self.value()?;
+            entries.push((k, v));
+            self.ws();
+            match self.b.get(self.i) {
+                Some(b',') => self.i += 1,
+                Some(b'}') => {
+                    self.i += 1;
+                    break;
+                }
+                Some(&c) => {
+                    return Err(self.err(format!("expected ',' or '}}', found {}", show_byte(c))))
+                }
+                None => return Err(self.err("unexpected end of input inside object")),
+            }
+        }
+        self.depth -= 1;
+        Object::from_entries(entries)
+            .map(Value::Object)
+            .map_err(|k| self.err_at(start, format!("duplicate object key {k:?}")))
+    }
+
+    fn array(&mut self) -> Result<Value, ParseError> {
+        self.enter()?;
+        self.i += 1;
+        let mut items = Vec::new();
+        self.ws();
+        if self.b.get(self.i) == Some(&b']') {
+            self.i += 1;
+            self.depth -= 1;
+            return Ok(Value::Array(items));
+        }
+        loop {
+            self.ws();
+            items.push(self.value()?);
+            self.ws();
+            match self.b.get(self.i) {
+                Some(b',') => self.i += 1,
+                Some(b']') => {
+                    self.i += 1;
+                    break;
+                }
+                Some(&c) => {
+                    return Err(self.err(format!("expected ',' or ']', found {}", show_byte(c))))
+                }
+                None => return Err(self.err("unexpected end of input inside array")),
+            }
+        }
+        self.depth -= 1;
+        Ok(Value::Array(items))
+    }
+
+    fn string(&mut self) -> Result<String, ParseError> {
+        let open = self.i;
+        self.i += 1;
+        let mut out: Vec<u8> = Vec::new();
+        loop {
+            // Fast path: copy a run of plain bytes.
+            let run_start = self.i;
+            while let Some(&c) = self.b.get(self.i) {
+                if c == b'"' || c == b'\\' || c < 0x20 {
+                    break;
+                }
+                self.i += 1;
+            }
+            out.extend_from_slice(&self.b[run_start..self.i]);
+            match self.b.get(self.i) {
+                None => return Err(self.err_at(open, "unterminated string")),
+                Some(b'"') => {
+                    self.i += 1;
+                    break;
+                }
+                Some(b'\\') => {
+                    self.i += 1;
+                    let e = *self
+                        .b
+                        .get(self.i)
+                        .ok_or_else(|| self.err("unterminated escape"))?;
+                    self.i += 1;
+                    let ch = match e {
+                        b'"' => '"',
+                        b'\\' => '\\',
+                        b'/' => '/',
+                        b'b' => '\u{8}',
+                        b'f' => '\u{c}',
+                        b'n' => '\n',
+                        b'r' => '\r',
+                        b't' => '\t',
+                        b'u' => self.unicode_escape()?,
+                        c => {
+                            return Err(
+                                self.err_at(self.i - 1, format!("invalid escape \\{}", c as char))
+                            )
+                        }
+                    };
+                    let mut buf = [0u8; 4];
+                    out.extend_from_slice(ch.encode_utf8(&mut buf).as_bytes());
+                }
+                Some(&c) => {
+                    return Err(
+                        self.err(format!("raw control character {} in string", show_byte(c)))
+                    );
+                }
+            }
+        }
+        String::from_utf8(out).map_err(|e| {
+            // Report the offset of the first invalid byte in the input.
+            let bad = open + 1 + e.utf8_error().valid_up_to();
+            self.err_at(bad, "invalid UTF-8 in string")
+        })
+    }
+
+    fn hex4(&mut self) -> Result<u32, ParseError> {
+        let s = self
+            .b
+            .get(self.i..self.i + 4)
+            .ok_or_else(|| self.err("truncated \\u escape"))?;
+        let mut v = 0u32;
+        for &c in s {
+            let d = (c as char)
+                .to_digit(16)
+                .ok_or_else(|| self.err("invalid hex digit in \\u escape"))?;
+            v = v * 16 + d;
+        }
+        self.i += 4;
+        Ok(v)
+    }
+
+    fn unicode_escape(&mut self) -> Result<char, ParseError> {
+        let at = self.i - 2;
+        let hi = self.hex4()?;
+        if (0xD800..0xDC00).contains(&hi) {
+            if self.b.get(self.i..self.i + 2) != Some(b"\\u") {
+                return Err(self.err_at(at, "lone high surrogate escape"));
+            }
+            self.i += 2;
+            let lo = self.hex4()?;
+            if !(0xDC00..0xE000).contains(&lo) {
+                return Err(
+                    self.err_at(at, "high surrogate escape not followed by a low surrogate")
+                );
+            }
+            let c = 0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00);
+            Ok(char::from_u32(c).expect("valid astral scalar"))
+        } else if (0xDC00..0xE000).contains(&hi) {
+            Err(self.err_at(at, "lone low surrogate escape"))
+        } else {
+            Ok(char::from_u32(hi).expect("BMP non-surrogate scalar"))
+        }
+    }
+
+    fn number(&mut self) -> Result<Value, ParseError> {
+        let start = self.i;
+        let b = self.b;
+        if b.get(self.i) == Some(&b'-') {
+            self.i += 1;
+        }
+        let int_start = self.i;
+        match b.get(self.i) {
+            Some(b'0') => self.i += 1,
+            Some(b'1'..=b'9') => {
+                while matches!(b.get(self.i), Some(b'0'..=b'9')) {
+                    self.i += 1;
+                }
+            }
+            _ if b[self.i..].starts_with(b"Infinity") => {
+                return Err(self.err("-Infinity is not JSON"))
+            }
+            _ => return Err(self.err("invalid number")),
+        }
+        let int_end = self.i;
+        let mut is_float = false;
+        if b.get(self.i) == Some(&b'.') {
+            is_float = true;
+            self.i += 1;
+            if !matches!(b.get(self.i), Some(b'0'..=b'9')) {
+                return Err(self.err("expected digit after decimal point"));
+            }
+            while matches!(b.get(self.i), Some(b'0'..=b'9')) {
+                self.i += 1;
+            }
+        }
+        if matches!(b.get(self.i), Some(b'e' | b'E')) {
+            is_float = true;
+            self.i += 1;
+            if matches!(b.get(self.i), Some(b'+' | b'-')) {
+                self.i += 1;
+            }
+            if !matches!(b.get(self.i), Some(b'0'..=b'9')) {
+                return Err(self.err("expected digit in exponent"));
+            }
+            while matches!(b.get(self.i), Some(b'0'..=b'9')) {
+                self.i += 1;
+            }
+        }
+        // Only ASCII was consumed.
+        let text = std::str::from_utf8(&b[start..self.i]).expect("ascii");
+        if is_float {
+            let f: f64 = text
+                .parse()
+                .map_err(|_| self.err_at(start, "invalid number"))?;
+            if !f.is_finite() {
+                return Err(self.err_at(start, "number overflows a double"));
+            }
+            Ok(Value::Number(Number::Float(f)))
+        } else {
+            if int_end - int_start > MAX_INT_DIGITS {
+                return Err(self.err_at(
+                    start,
+                    format!("integer literal longer than {MAX_INT_DIGITS} digits"),
+                ));
+            }
+            let norm = if text == "-0" { "0" } else { text };
+            Ok(Value::Number(Number::Int(norm.into())))
+        }
+    }
+}
+
+fn show_byte(c: u8) -> String {
+    if c.is_ascii_graphic() {
+        format!("'{}'", c as char)
+    } else {
+        format!("0x{c:02x}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rejects_what_is_ambiguous() {
+        for bad in [
+            &b"NaN"[..],
+            b"-Infinity",
+            b"Infinity",
+            b"{\"a\":1,\"a\":2}",
+            b"\"\\ud800\"",
+            b"\"\\udc00\"",
+            b"\"\x01\"",
+            b"\xef\xbb\xbf{}",
+            b"1e400",
+            b"01",
+            b"1.",
+            b"[1,]",
+            b"{} x",
+            b"\"\xff\"",
+        ] {
+            assert!(
+                parse(bad).is_err(),
+                "{:?} accepted",
+                String::from_utf8_lossy(bad)
+            );
+        }
+    }
+
+    #[test]
+    fn keeps_int_float_distinction_and_big_ints() {
+        let v = parse(b"[1,1.0,-0,123456789012345678901234567890,1e2]").unwrap();
+        let a = v.as_array().unwrap();
+        assert_eq!(a[0], Value::Number(Number::Int("1".into())));
+        assert_eq!(a[1], Value::Number(Number::Float(1.0)));
+        assert_eq!(a[2], Value::Number(Number::Int("0".into())));
+        assert_eq!(
+            a[3],
+            Value::Number(Number::Int("123456789012345678901234567890".into()))
+        );
+        assert_eq!(a[4], Value::Number(Number::Float(100.0)));
+    }
+
+    #[test]
+    fn positions_are_one_based() {
+        let e = parse(b"{\n  \"a\": tru\n}").unwrap_err();
+        assert_eq!((e.line, e.column), (2, 8));
+    }
+
+    #[test]
+    fn depth_limit() {
+        let deep = "[".repeat(MAX_DEPTH + 1) + &"]".repeat(MAX_DEPTH + 1);
+        assert!(parse(deep.as_bytes())
+            .unwrap_err()
+            .message
+            .contains("nesting"));
+        let ok = "[".repeat(MAX_DEPTH) + &"]".repeat(MAX_DEPTH);
+        assert!(parse(ok.as_bytes()).is_ok());
+    }
+}

@@ -1,0 +1,87 @@
+//! Subcommands of the individual evidence formats.
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+use super::{CliError, OutputFormat, TrustArgs};
+
+/// `evv kry`.
+#[derive(Args, Debug)]
+pub struct KryArgs {
+    /// The attestation JSON file.
+    pub attestation: PathBuf,
+    /// Pinned keys.
+    #[command(flatten)]
+    pub trust: TrustArgs,
+}
+
+/// `evv replay`.
+#[derive(Args, Debug)]
+pub struct ReplayArgs {
+    /// The transcript JSON file.
+    pub transcript: PathBuf,
+    /// Exit 0 when the only failure is a container-level hash mismatch.
+    #[arg(long)]
+    pub allow_compromised: bool,
+    /// Pinned keys.
+    #[command(flatten)]
+    pub trust: TrustArgs,
+}
+
+/// `evv gate`.
+#[derive(Args, Debug)]
+pub struct GateArgs {
+    /// The fixture tree.
+    pub dir: PathBuf,
+    /// Expectations file.
+    #[arg(long)]
+    pub expect: Option<PathBuf>,
+    /// Write JUnit XML here.
+    #[arg(long)]
+    pub junit: Option<PathBuf>,
+}
+
+/// `evv receipts`.
+#[derive(Args, Debug)]
+pub struct ReceiptsArgs {
+    /// The receipts JSONL file.
+    pub receipts: PathBuf,
+}
+
+/// `evv reconcile`.
+#[derive(Args, Debug)]
+pub struct ReconcileArgs {
+    /// The receipts JSONL file.
+    pub receipts: PathBuf,
+    /// The provider usage export (CSV or JSON).
+    #[arg(long)]
+    pub export: PathBuf,
+}
+
+fn not_yet(what: &str) -> Result<i32, CliError> {
+    Err(CliError::Usage(format!(
+        "{what} is not available in this build"
+    )))
+}
+
+/// Runs `evv kry`.
+pub fn kry(_a: KryArgs, _fmt: OutputFormat) -> Result<i32, CliError> {
+    not_yet("evv kry")
+}
+/// Runs `evv replay`.
+pub fn replay(_a: ReplayArgs, _fmt: OutputFormat) -> Result<i32, CliError> {
+    not_yet("evv replay")
+}
+/// Runs `evv gate`.
+pub fn gate(_a: GateArgs, _fmt: OutputFormat) -> Result<i32, CliError> {
+    not_yet("evv gate")
+}
+/// Runs `evv receipts`.
+pub fn receipts(_a: ReceiptsArgs, _fmt: OutputFormat) -> Result<i32, CliError> {
+    not_yet("evv receipts")
+}
+/// Runs `evv reconcile`.
+pub fn reconcile(_a: ReconcileArgs, _fmt: OutputFormat) -> Result<i32, CliError> {
+    not_yet("evv reconcile")
+}

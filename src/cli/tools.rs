@@ -1,0 +1,77 @@
+//! Auditor tools: `evv canon`, `evv hash`, `evv explain`.
+
+use std::io::{Read, Write};
+use std::path::PathBuf;
+
+use clap::Args;
+
+use super::CliError;
+use crate::canon::{self, Dialect};
+use crate::verdict::{exit, Code};
+
+/// `evv canon` / `evv hash`.
+#[derive(Args, Debug)]
+pub struct CanonArgs {
+    /// Dialect: python, canonicaljson or jcs.
+    #[arg(long, default_value = "python")]
+    pub dialect: String,
+    /// JSON file (stdin when absent).
+    pub file: Option<PathBuf>,
+}
+
+/// `evv explain CODE`.
+#[derive(Args, Debug)]
+pub struct ExplainArgs {
+    /// A finding code, e.g. manifest.file.hash_mismatch.
+    pub code: String,
+}
+
+/// Writes canonical bytes (or their SHA-256) of a JSON document.
+pub fn canon(a: CanonArgs, hash: bool) -> Result<i32, CliError> {
+    let dialect = Dialect::from_name(&a.dialect).ok_or_else(|| {
+        CliError::Usage(format!(
+            "unknown dialect {:?}: expected python, canonicaljson or jcs",
+            a.dialect
+        ))
+    })?;
+    let (name, bytes) = match &a.file {
+        Some(p) => (super::display_name(p), super::read_file(p)?),
+        None => {
+            let mut b = Vec::new();
+            std::io::stdin().read_to_end(&mut b)?;
+            ("<stdin>".to_string(), b)
+        }
+    };
+    let value = match canon::parse(&bytes) {
+        Ok(v) => v,
+        Err(e) => {
+            let report =
+                miette::Report::new(crate::cli::diag::JsonDiagnostic::new(&name, &bytes, &e));
+            eprintln!("{report:?}");
+            return Err(CliError::Reported(exit::FAILED));
+        }
+    };
+    let out = canon::to_vec(&value, dialect).map_err(|e| CliError::Usage(e.to_string()))?;
+    let mut stdout = std::io::stdout().lock();
+    if hash {
+        writeln!(stdout, "{}", crate::crypto::hash::sha256_hex(&out))?;
+    } else {
+        stdout.write_all(&out)?;
+    }
+    stdout.flush()?;
+    Ok(exit::VALID)
+}
+
+/// Prints the explanation of a finding code.
+pub fn explain(a: ExplainArgs) -> Result<i32, CliError> {
+    match Code::from_id(&a.code) {
+        Some(c) => {
+            println!("{} ({})\n\n{}", c.id(), c.class().as_str(), c.explain());
+            Ok(exit::VALID)
+        }
+        None => Err(CliError::Usage(format!(
+            "unknown finding code {:?}; SPEC.md lists every code",
+            a.code
+        ))),
+    }
+}

@@ -1,0 +1,25 @@
+//! # evv — an offline verifier for evidence
+//!
+//! evv decides, without trusting the producer, whether evidence is intact, complete,
+//! authentic and honestly derived. It reads evidence bundles (`.tar.gz`, `.tar` or a
+//! directory), KRY attestations, PACT v4 transcripts and LIVE_HASHED receipts, and
+//! returns a deterministic [`verdict::Report`].
+//!
+//! evv is read-only and offline: it never writes to disk, never opens a socket and
+//! never executes anything from the evidence. Format modules are pure functions from
+//! parsed inputs to findings; all I/O lives in [`container`] and [`cli`].
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod canon;
+pub mod cli;
+pub mod container;
+pub mod crypto;
+pub mod manifest;
+pub mod verdict;
+
+pub mod bundle;
+pub mod kry;
+pub mod pact;
+pub mod receipts;

@@ -1,0 +1,5 @@
+//! The `evv` command-line tool.
+
+fn main() {
+    std::process::exit(evv::cli::main());
+}
