@@ -2,6 +2,7 @@
 
 pub mod hash;
 pub mod sig;
+pub mod trust;
 
 crate::define_codes! {
     /// Codes of the authenticity layer (signatures, keys, trust policies).
