@@ -11,7 +11,9 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use crate::verdict::{exit, render_json, render_text, Report};
 
 pub mod diag;
-mod formats;
+mod kry;
+mod pact;
+mod receipts;
 mod tools;
 mod verify;
 
@@ -58,15 +60,15 @@ pub enum Command {
     /// Verify evidence: a bundle (.tar.gz, .tar, directory) or any format evv knows.
     Verify(verify::VerifyArgs),
     /// Verify a KRY attestation (KRY-SPEC v1.3).
-    Kry(formats::KryArgs),
+    Kry(kry::KryArgs),
     /// Replay a PACT v4 transcript.
-    Replay(formats::ReplayArgs),
+    Replay(pact::ReplayArgs),
     /// Verify a fixture tree against an expectations file (CI gate).
-    Gate(formats::GateArgs),
+    Gate(pact::GateArgs),
     /// Verify a LIVE_HASHED receipts file.
-    Receipts(formats::ReceiptsArgs),
+    Receipts(receipts::ReceiptsArgs),
     /// Reconcile LIVE_HASHED receipts against a provider usage export.
-    Reconcile(formats::ReconcileArgs),
+    Reconcile(receipts::ReconcileArgs),
     /// Write the canonical bytes of a JSON document.
     Canon(tools::CanonArgs),
     /// Print the SHA-256 of a JSON document's canonical bytes.
@@ -137,11 +139,11 @@ pub fn run(cli: Cli) -> Result<i32, CliError> {
     let fmt = cli.format;
     match cli.command {
         Command::Verify(a) => verify::run(a, fmt),
-        Command::Kry(a) => formats::kry(a, fmt),
-        Command::Replay(a) => formats::replay(a, fmt),
-        Command::Gate(a) => formats::gate(a, fmt),
-        Command::Receipts(a) => formats::receipts(a, fmt),
-        Command::Reconcile(a) => formats::reconcile(a, fmt),
+        Command::Kry(a) => kry::run(a, fmt),
+        Command::Replay(a) => pact::replay(a, fmt),
+        Command::Gate(a) => pact::gate(a, fmt),
+        Command::Receipts(a) => receipts::receipts(a, fmt),
+        Command::Reconcile(a) => receipts::reconcile(a, fmt),
         Command::Canon(a) => tools::canon(a, false),
         Command::Hash(a) => tools::canon(a, true),
         Command::Explain(a) => tools::explain(a),

@@ -1,6 +1,7 @@
 //! Hashes, Merkle trees, signatures and trust roots.
 
 pub mod hash;
+pub mod merkle;
 pub mod sig;
 pub mod trust;
 

@@ -1,20 +1,10 @@
-//! Subcommands of the individual evidence formats.
+//! `evv replay` and `evv gate`.
 
 use std::path::PathBuf;
 
 use clap::Args;
 
 use super::{CliError, OutputFormat, TrustArgs};
-
-/// `evv kry`.
-#[derive(Args, Debug)]
-pub struct KryArgs {
-    /// The attestation JSON file.
-    pub attestation: PathBuf,
-    /// Pinned keys.
-    #[command(flatten)]
-    pub trust: TrustArgs,
-}
 
 /// `evv replay`.
 #[derive(Args, Debug)]
@@ -42,46 +32,18 @@ pub struct GateArgs {
     pub junit: Option<PathBuf>,
 }
 
-/// `evv receipts`.
-#[derive(Args, Debug)]
-pub struct ReceiptsArgs {
-    /// The receipts JSONL file.
-    pub receipts: PathBuf,
-}
-
-/// `evv reconcile`.
-#[derive(Args, Debug)]
-pub struct ReconcileArgs {
-    /// The receipts JSONL file.
-    pub receipts: PathBuf,
-    /// The provider usage export (CSV or JSON).
-    #[arg(long)]
-    pub export: PathBuf,
-}
-
 fn not_yet(what: &str) -> Result<i32, CliError> {
     Err(CliError::Usage(format!(
         "{what} is not available in this build"
     )))
 }
 
-/// Runs `evv kry`.
-pub fn kry(_a: KryArgs, _fmt: OutputFormat) -> Result<i32, CliError> {
-    not_yet("evv kry")
-}
 /// Runs `evv replay`.
 pub fn replay(_a: ReplayArgs, _fmt: OutputFormat) -> Result<i32, CliError> {
     not_yet("evv replay")
 }
+
 /// Runs `evv gate`.
 pub fn gate(_a: GateArgs, _fmt: OutputFormat) -> Result<i32, CliError> {
     not_yet("evv gate")
-}
-/// Runs `evv receipts`.
-pub fn receipts(_a: ReceiptsArgs, _fmt: OutputFormat) -> Result<i32, CliError> {
-    not_yet("evv receipts")
-}
-/// Runs `evv reconcile`.
-pub fn reconcile(_a: ReconcileArgs, _fmt: OutputFormat) -> Result<i32, CliError> {
-    not_yet("evv reconcile")
 }
