@@ -15,6 +15,10 @@ pub struct CanonArgs {
     /// Dialect: python, canonicaljson or jcs.
     #[arg(long, default_value = "python")]
     pub dialect: String,
+    /// Treat the input as JSON Lines: canonicalize each non-empty line and write one
+    /// output line per input line; a line that fails writes `!error LINE: MESSAGE`.
+    #[arg(long)]
+    pub jsonl: bool,
     /// JSON file (stdin when absent).
     pub file: Option<PathBuf>,
 }
@@ -42,6 +46,9 @@ pub fn canon(a: CanonArgs, hash: bool) -> Result<i32, CliError> {
             ("<stdin>".to_string(), b)
         }
     };
+    if a.jsonl {
+        return canon_lines(&bytes, dialect, hash);
+    }
     let value = match canon::parse(&bytes) {
         Ok(v) => v,
         Err(e) => {
@@ -60,6 +67,34 @@ pub fn canon(a: CanonArgs, hash: bool) -> Result<i32, CliError> {
     }
     stdout.flush()?;
     Ok(exit::VALID)
+}
+
+/// `--jsonl`: one canonical form (or digest) per input line.
+fn canon_lines(bytes: &[u8], dialect: Dialect, hash: bool) -> Result<i32, CliError> {
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let mut failed = false;
+    let body = bytes.strip_suffix(b"\n").unwrap_or(bytes);
+    if body.is_empty() {
+        return Ok(exit::VALID);
+    }
+    for (i, line) in body.split(|&b| b == b'\n').enumerate() {
+        let result = canon::parse(line)
+            .map_err(|e| e.to_string())
+            .and_then(|v| canon::to_vec(&v, dialect).map_err(|e| e.to_string()));
+        match result {
+            Ok(c) if hash => writeln!(out, "{}", crate::crypto::hash::sha256_hex(&c))?,
+            Ok(c) => {
+                out.write_all(&c)?;
+                out.write_all(b"\n")?;
+            }
+            Err(e) => {
+                failed = true;
+                writeln!(out, "!error {}: {e}", i + 1)?;
+            }
+        }
+    }
+    out.flush()?;
+    Ok(if failed { exit::FAILED } else { exit::VALID })
 }
 
 /// Prints the explanation of a finding code.
