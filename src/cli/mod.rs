@@ -75,6 +75,10 @@ pub enum Command {
     Hash(tools::CanonArgs),
     /// Explain a finding code.
     Explain(tools::ExplainArgs),
+    /// Deliberately triggers an internal error, to test that panics become exit code 4
+    /// with a report request and no backtrace.
+    #[command(hide = true, name = "__internal-error-selftest")]
+    InternalErrorSelftest,
 }
 
 /// An error that ends the command before a verdict exists.
@@ -147,6 +151,7 @@ pub fn run(cli: Cli) -> Result<i32, CliError> {
         Command::Canon(a) => tools::canon(a, false),
         Command::Hash(a) => tools::canon(a, true),
         Command::Explain(a) => tools::explain(a),
+        Command::InternalErrorSelftest => panic!("internal error self-test"),
     }
 }
 
