@@ -68,3 +68,22 @@ fn canon_and_hash_write_exact_bytes() {
         evv::crypto::hash::sha256_hex("{\"a\":\"é\",\"b\":1}".as_bytes())
     );
 }
+
+#[test]
+fn completions_and_man_are_generated_from_clap() {
+    for shell in ["bash", "zsh", "fish"] {
+        let out = evv(&["completions", shell]);
+        assert_eq!(out.status.code(), Some(0), "{shell}");
+        let s = String::from_utf8(out.stdout).unwrap();
+        assert!(s.contains("verify") && s.contains("explain"), "{shell}");
+    }
+    let out = evv(&["man"]);
+    assert_eq!(out.status.code(), Some(0));
+    let s = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        s.starts_with(".ie") || s.contains(".TH evv"),
+        "{}",
+        &s[..80.min(s.len())]
+    );
+    assert!(s.contains(".TH evv-verify"));
+}

@@ -75,6 +75,10 @@ pub enum Command {
     Hash(tools::CanonArgs),
     /// Explain a finding code.
     Explain(tools::ExplainArgs),
+    /// Print a shell completion script.
+    Completions(tools::CompletionsArgs),
+    /// Print the manual page (roff).
+    Man,
     /// Deliberately triggers an internal error, to test that panics become exit code 4
     /// with a report request and no backtrace.
     #[command(hide = true, name = "__internal-error-selftest")]
@@ -151,6 +155,8 @@ pub fn run(cli: Cli) -> Result<i32, CliError> {
         Command::Canon(a) => tools::canon(a, false),
         Command::Hash(a) => tools::canon(a, true),
         Command::Explain(a) => tools::explain(a),
+        Command::Completions(a) => tools::completions(a),
+        Command::Man => tools::man(),
         Command::InternalErrorSelftest => panic!("internal error self-test"),
     }
 }

@@ -110,3 +110,36 @@ pub fn explain(a: ExplainArgs) -> Result<i32, CliError> {
         ))),
     }
 }
+
+/// `evv completions SHELL`.
+#[derive(Args, Debug)]
+pub struct CompletionsArgs {
+    /// bash, zsh, fish, elvish or powershell.
+    pub shell: clap_complete::Shell,
+}
+
+/// Writes a completion script generated from the clap definitions.
+pub fn completions(a: CompletionsArgs) -> Result<i32, CliError> {
+    use clap::CommandFactory;
+    let mut cmd = super::Cli::command();
+    clap_complete::generate(a.shell, &mut cmd, "evv", &mut std::io::stdout().lock());
+    Ok(exit::VALID)
+}
+
+/// Writes the roff manual page generated from the clap definitions.
+pub fn man() -> Result<i32, CliError> {
+    use clap::CommandFactory;
+    let cmd = super::Cli::command();
+    let mut out = std::io::stdout().lock();
+    clap_mangen::Man::new(cmd).render(&mut out)?;
+    for sub in super::Cli::command()
+        .get_subcommands()
+        .filter(|s| !s.is_hide_set())
+    {
+        let name: &'static str = Box::leak(format!("evv-{}", sub.get_name()).into_boxed_str());
+        let sub = sub.clone().name(name);
+        clap_mangen::Man::new(sub).render(&mut out)?;
+    }
+    out.flush()?;
+    Ok(exit::VALID)
+}
