@@ -49,7 +49,11 @@ fn run(dir: &std::path::Path, file: &str, alg: Alg) -> (usize, usize, Vec<String
     let mut total = 0usize;
     let mut ok = 0usize;
     let mut bad = Vec::new();
-    for g in doc.get("testGroups").and_then(Value::as_array).expect("testGroups") {
+    for g in doc
+        .get("testGroups")
+        .and_then(Value::as_array)
+        .expect("testGroups")
+    {
         let pk = match alg {
             Alg::Ed25519 => hexf(g.get("publicKey").expect("publicKey"), "pk"),
             _ => hexf(g, "publicKey"),
@@ -83,7 +87,10 @@ fn run(dir: &std::path::Path, file: &str, alg: Alg) -> (usize, usize, Vec<String
         }
     }
     if let Some(n) = declared {
-        assert_eq!(n as usize, total, "{file}: numberOfTests disagrees with the cases found");
+        assert_eq!(
+            n as usize, total,
+            "{file}: numberOfTests disagrees with the cases found"
+        );
     }
     (total, ok, bad)
 }

@@ -80,6 +80,38 @@ impl Alg {
     }
 }
 
+/// An ML-DSA parameter set: an [`Alg`] that cannot be Ed25519 (used where a type must
+/// rule out the other family, e.g. the post-quantum half of a hybrid signature).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum MlDsaLevel {
+    /// ML-DSA-44.
+    L44,
+    /// ML-DSA-65.
+    L65,
+    /// ML-DSA-87.
+    L87,
+}
+
+impl MlDsaLevel {
+    /// The algorithm.
+    pub const fn alg(self) -> Alg {
+        match self {
+            MlDsaLevel::L44 => Alg::MlDsa44,
+            MlDsaLevel::L65 => Alg::MlDsa65,
+            MlDsaLevel::L87 => Alg::MlDsa87,
+        }
+    }
+    /// The level of an ML-DSA algorithm; `None` for Ed25519.
+    pub const fn of(alg: Alg) -> Option<MlDsaLevel> {
+        match alg {
+            Alg::Ed25519 => None,
+            Alg::MlDsa44 => Some(MlDsaLevel::L44),
+            Alg::MlDsa65 => Some(MlDsaLevel::L65),
+            Alg::MlDsa87 => Some(MlDsaLevel::L87),
+        }
+    }
+}
+
 /// Why a signature did not verify.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum SigError {
@@ -249,7 +281,10 @@ mod tests {
         }
         // S < L < 2^253, so S + L < 2^254 fits in 32 bytes.
         assert_eq!(carry, 0);
-        assert_eq!(verify(Alg::Ed25519, &pk, b"m", &sig, b""), Err(SigError::Mismatch));
+        assert_eq!(
+            verify(Alg::Ed25519, &pk, b"m", &sig, b""),
+            Err(SigError::Mismatch)
+        );
     }
 
     /// ed25519-dalek decompresses `y = p + k` as `y = k`; evv must refuse the
@@ -283,7 +318,9 @@ mod tests {
         enc[0] = 0xec;
         enc[31] = 0x7f;
         assert!(ed25519_key_is_canonical(&enc));
-        assert!(ed25519_key_is_canonical(&ed_key().verifying_key().to_bytes()));
+        assert!(ed25519_key_is_canonical(
+            &ed_key().verifying_key().to_bytes()
+        ));
     }
 
     #[test]
