@@ -14,6 +14,7 @@ pub mod diag;
 mod kry;
 mod pact;
 mod receipts;
+mod sig;
 mod tools;
 mod verify;
 
@@ -75,6 +76,8 @@ pub enum Command {
     Hash(tools::CanonArgs),
     /// Explain a finding code.
     Explain(tools::ExplainArgs),
+    /// Signature tools: verify one signature or a batch, print a key's fingerprint.
+    Sig(sig::SigArgs),
 }
 
 /// An error that ends the command before a verdict exists.
@@ -147,6 +150,7 @@ pub fn run(cli: Cli) -> Result<i32, CliError> {
         Command::Canon(a) => tools::canon(a, false),
         Command::Hash(a) => tools::canon(a, true),
         Command::Explain(a) => tools::explain(a),
+        Command::Sig(a) => sig::run(a, fmt),
     }
 }
 

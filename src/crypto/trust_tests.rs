@@ -155,7 +155,7 @@ fn fingerprint_prefix_pins_and_short_prefix_warns() {
     t.add_fingerprint(&fp[..8]).unwrap();
     assert_eq!(t.warnings.len(), 1);
     let mut r = Report::new("t", "x");
-    t.record_warnings(&mut r, &Subject::file("--expect-fingerprint"));
+    t.record_warnings(&mut r);
     assert_eq!(warn_codes(&r), vec![C::TrustShortFingerprint.into()]);
     assert_eq!(
         r.status(),
