@@ -41,8 +41,8 @@ impl TrustStore {
                         "trust file {name} is {len} bytes; more than {MAX_TRUST_FILE} is not a trust file"
                     ));
                 }
-                let bytes = std::fs::read(p)
-                    .map_err(|e| format!("cannot read trust file {name}: {e}"))?;
+                let bytes =
+                    std::fs::read(p).map_err(|e| format!("cannot read trust file {name}: {e}"))?;
                 Some((name, bytes))
             }
         };

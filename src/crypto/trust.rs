@@ -286,12 +286,13 @@ impl TrustStore {
     }
 
     /// Records every warning of the store as a `sig.trust.short_fingerprint` warning
-    /// (the only kind today) on `subject`.
-    pub fn record_warnings(&self, report: &mut Report, subject: &Subject) {
+    /// (the only kind today) with subject `--expect-fingerprint`. Call it once per
+    /// report, before the format's own checks.
+    pub fn record_warnings(&self, report: &mut Report) {
         for w in &self.warnings {
             report.warn(
                 super::Code::TrustShortFingerprint,
-                subject.clone(),
+                Subject::file("--expect-fingerprint"),
                 w.clone(),
             );
         }
