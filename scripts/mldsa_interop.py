@@ -4,7 +4,7 @@ must verify in evv, and every one-bit change to message, signature, key or conte
 must be rejected -- by evv and, as a cross-check, by dilithium-py itself.
 
 Usage: scripts/mldsa_interop.py [--evv PATH] [--seeds N]
-  --evv    the evv binary (default: $EVV, else target/debug/evv, built if missing)
+  --evv    the evv binary (default: $EVV, else target/debug/evv after `cargo build`)
   --seeds  keys per parameter set (default 6)
 
 Deterministic: keys come from fixed 32-byte seeds (ML-DSA.KeyGen_internal), signatures
@@ -64,11 +64,10 @@ def evv_binary(arg):
         return arg
     if os.environ.get("EVV"):
         return os.environ["EVV"]
+    # Build (a no-op when up to date) so a stale binary is never tested.
+    subprocess.run(["cargo", "build", "--quiet", "--bin", "evv"], cwd=ROOT, check=True)
     target = os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target"))
-    path = os.path.join(target, "debug", "evv")
-    if not os.path.exists(path):
-        subprocess.run(["cargo", "build", "--quiet", "--bin", "evv"], cwd=ROOT, check=True)
-    return path
+    return os.path.join(target, "debug", "evv")
 
 
 def make_cases(seeds: int):

@@ -47,10 +47,12 @@ pub struct TrustArgs {
     /// Trust file listing pinned keys and m-of-n policies (schemas/trust.schema.json).
     #[arg(long, value_name = "FILE")]
     pub trust: Option<PathBuf>,
-    /// A pinned key as ALG:ENCODED (base64, hex or base58 raw key bytes), repeatable.
+    /// A pinned key as ALG:ENCODED, repeatable: raw key bytes in hex, base64 or base58,
+    /// optionally prefixed hex:, b64:, b58: (or an Ed25519 PEM); pinned for any role.
     #[arg(long = "key", value_name = "ALG:ENCODED")]
     pub keys: Vec<String>,
-    /// Pin a key by (a prefix of) the SHA-256 of its raw bytes, repeatable.
+    /// Pin a key by (a prefix of) the SHA-256 of its raw bytes, repeatable; fewer than
+    /// 16 hex digits draws a warning.
     #[arg(long = "expect-fingerprint", value_name = "HEX")]
     pub fingerprints: Vec<String>,
 }

@@ -101,6 +101,15 @@ pub fn decode_exact(s: &str, len: usize) -> Result<(Vec<u8>, Encoding), String> 
     if s.is_empty() {
         return Err("empty value".into());
     }
+    // No encoding of `len` bytes is longer than hex plus a prefix (base58 needs at most
+    // ~1.37 characters per byte). Refusing longer input first also keeps the quadratic
+    // base58 decoder away from hostile megabyte-long values.
+    if s.len() > 2 * len + 4 {
+        return Err(format!(
+            "{} characters is too long for an encoding of {len} bytes",
+            s.len()
+        ));
+    }
     if let Some(enc) = Encoding::ALL.iter().find(|e| s.starts_with(e.prefix())) {
         let b = enc.decode(&s[enc.prefix().len()..])?;
         if b.len() != len {
@@ -135,11 +144,17 @@ pub fn decode_exact(s: &str, len: usize) -> Result<(Vec<u8>, Encoding), String> 
     }
 }
 
+/// Longest PEM text accepted (an Ed25519 SPKI PEM is about 113 characters).
+const MAX_PEM: usize = 4096;
+
 /// Decodes a public key for `alg` from text: an encoding of the raw key bytes (see
 /// [`decode_exact`]) or, for Ed25519, an SPKI PEM block. The key is also checked to
 /// be usable for `alg` (Ed25519: canonical, on the curve, not of small order).
 pub fn decode_public_key(alg: Alg, s: &str) -> Result<Vec<u8>, String> {
     let raw = if s.trim_start().starts_with("-----BEGIN") {
+        if s.len() > MAX_PEM {
+            return Err(format!("PEM block longer than {MAX_PEM} characters"));
+        }
         if alg != Alg::Ed25519 {
             return Err(format!(
                 "PEM keys are accepted for ed25519 only, not {}",
@@ -288,6 +303,15 @@ mod tests {
         let pos = alt.iter().position(|c| *c == last).unwrap();
         s.replace_range(42..43, &(alt[pos ^ 1] as char).to_string());
         assert!(decode_exact(&s, 32).is_err(), "{s}");
+    }
+
+    #[test]
+    fn hostile_lengths_refused_before_decoding() {
+        let long = "2".repeat(10_000_000);
+        let t = std::time::Instant::now();
+        assert!(decode_exact(&long, 2592).unwrap_err().contains("too long"));
+        assert!(decode_public_key(Alg::Ed25519, &format!("-----BEGIN {long}")).is_err());
+        assert!(t.elapsed() < std::time::Duration::from_secs(1));
     }
 
     #[test]
