@@ -49,15 +49,26 @@ fn walk<R: Read>(r: R) -> io::Result<(u64, u64)> {
 }
 
 fn main() -> io::Result<()> {
-    let args: Vec<String> = std::env::args().skip(1).filter(|a| a != "--bench").collect();
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| a != "--bench")
+        .collect();
     let Some(path) = args.first() else {
         eprintln!("usage: floor FILE [--backend zlib-rs|miniz]");
         return Ok(());
     };
-    let backend = args.iter().position(|a| a == "--backend").and_then(|i| args.get(i + 1)).map_or("zlib-rs", |s| s);
+    let backend = args
+        .iter()
+        .position(|a| a == "--backend")
+        .and_then(|i| args.get(i + 1))
+        .map_or("zlib-rs", |s| s);
     let t = Instant::now();
     let f = io::BufReader::with_capacity(1 << 20, std::fs::File::open(path)?);
-    let mut src = HashingReader { inner: f, hash: Sha256::new(), bytes: 0 };
+    let mut src = HashingReader {
+        inner: f,
+        hash: Sha256::new(),
+        bytes: 0,
+    };
     let mut magic = [0u8; 2];
     let gz = {
         let mut peek = std::fs::File::open(path)?;
@@ -96,7 +107,9 @@ impl<R: Read> MinizGz<R> {
     fn new(inner: R) -> Self {
         MinizGz {
             inner,
-            state: miniz_oxide::inflate::stream::InflateState::new_boxed(miniz_oxide::DataFormat::Raw),
+            state: miniz_oxide::inflate::stream::InflateState::new_boxed(
+                miniz_oxide::DataFormat::Raw,
+            ),
             inbuf: vec![0; 1 << 18],
             start: 0,
             end: 0,

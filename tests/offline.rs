@@ -6,13 +6,20 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 fn strace_available() -> bool {
-    Command::new("strace").arg("-V").output().map(|o| o.status.success()).unwrap_or(false)
+    Command::new("strace")
+        .arg("-V")
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false)
 }
 
 /// Every verifiable input under testdata/: directories holding `payload/`, and files
 /// with a JSON, JSONL or archive extension (evv recognises them by content).
 fn inputs(dir: &Path, out: &mut Vec<PathBuf>) {
-    let mut entries: Vec<_> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
+    let mut entries: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
     entries.sort();
     for p in entries {
         if p.is_dir() {
@@ -54,25 +61,57 @@ fn no_socket_and_no_write_under_strace() {
             .output()
             .unwrap();
         let code = out.status.code().unwrap_or(-1);
-        assert!([0, 1, 2, 3].contains(&code), "{}: exit {code}", input.display());
+        assert!(
+            [0, 1, 2, 3].contains(&code),
+            "{}: exit {code}",
+            input.display()
+        );
         let trace = std::fs::read_to_string(&log).unwrap();
         let mut execs = 0;
         for line in trace.lines() {
-            let call = line.split_once(' ').map_or(line, |(_, rest)| rest.trim_start());
+            let call = line
+                .split_once(' ')
+                .map_or(line, |(_, rest)| rest.trim_start());
             if call.starts_with("execve(") {
                 execs += 1;
-                assert_eq!(execs, 1, "{}: evv executed something: {line}", input.display());
+                assert_eq!(
+                    execs,
+                    1,
+                    "{}: evv executed something: {line}",
+                    input.display()
+                );
                 continue;
             }
-            for net in ["socket(", "connect(", "bind(", "sendto(", "sendmsg(", "listen(", "accept("] {
-                assert!(!call.starts_with(net), "{}: network call: {line}", input.display());
+            for net in [
+                "socket(", "connect(", "bind(", "sendto(", "sendmsg(", "listen(", "accept(",
+            ] {
+                assert!(
+                    !call.starts_with(net),
+                    "{}: network call: {line}",
+                    input.display()
+                );
             }
-            for w in ["creat(", "truncate(", "ftruncate(", "rename", "unlink", "mkdir"] {
-                assert!(!call.starts_with(w), "{}: write call: {line}", input.display());
+            for w in [
+                "creat(",
+                "truncate(",
+                "ftruncate(",
+                "rename",
+                "unlink",
+                "mkdir",
+            ] {
+                assert!(
+                    !call.starts_with(w),
+                    "{}: write call: {line}",
+                    input.display()
+                );
             }
             if call.starts_with("open") {
                 for flag in ["O_WRONLY", "O_RDWR", "O_CREAT", "O_TRUNC", "O_APPEND"] {
-                    assert!(!call.contains(flag), "{}: open for writing: {line}", input.display());
+                    assert!(
+                        !call.contains(flag),
+                        "{}: open for writing: {line}",
+                        input.display()
+                    );
                 }
             }
         }

@@ -14,6 +14,7 @@ pub mod diag;
 mod kry;
 mod pact;
 mod receipts;
+mod sig;
 mod tools;
 mod verify;
 
@@ -46,10 +47,12 @@ pub struct TrustArgs {
     /// Trust file listing pinned keys and m-of-n policies (schemas/trust.schema.json).
     #[arg(long, value_name = "FILE")]
     pub trust: Option<PathBuf>,
-    /// A pinned key as ALG:ENCODED (base64, hex or base58 raw key bytes), repeatable.
+    /// A pinned key as ALG:ENCODED, repeatable: raw key bytes in hex, base64 or base58,
+    /// optionally prefixed hex:, b64:, b58: (or an Ed25519 PEM); pinned for any role.
     #[arg(long = "key", value_name = "ALG:ENCODED")]
     pub keys: Vec<String>,
-    /// Pin a key by (a prefix of) the SHA-256 of its raw bytes, repeatable.
+    /// Pin a key by (a prefix of) the SHA-256 of its raw bytes, repeatable; fewer than
+    /// 16 hex digits draws a warning.
     #[arg(long = "expect-fingerprint", value_name = "HEX")]
     pub fingerprints: Vec<String>,
 }
@@ -75,6 +78,8 @@ pub enum Command {
     Hash(tools::CanonArgs),
     /// Explain a finding code.
     Explain(tools::ExplainArgs),
+    /// Signature tools: verify one signature or a batch, print a key's fingerprint.
+    Sig(sig::SigArgs),
     /// Print a shell completion script.
     Completions(tools::CompletionsArgs),
     /// Print the manual page (roff).
@@ -155,6 +160,7 @@ pub fn run(cli: Cli) -> Result<i32, CliError> {
         Command::Canon(a) => tools::canon(a, false),
         Command::Hash(a) => tools::canon(a, true),
         Command::Explain(a) => tools::explain(a),
+        Command::Sig(a) => sig::run(a, fmt),
         Command::Completions(a) => tools::completions(a),
         Command::Man => tools::man(),
         Command::InternalErrorSelftest => panic!("internal error self-test"),
