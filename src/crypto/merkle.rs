@@ -194,6 +194,12 @@ impl RootBuilder {
         self.stack.len()
     }
 
+    /// The roots of the complete subtrees held, largest (leftmost) first. Reversed,
+    /// they are the audit path of the next leaf if that leaf is the last one.
+    pub fn subtree_roots(&self) -> impl DoubleEndedIterator<Item = &Hash> {
+        self.stack.iter().map(|(_, h)| h)
+    }
+
     /// The root of the tree over every leaf pushed so far.
     pub fn root(&self) -> Hash {
         let mut it = self.stack.iter().rev();
@@ -241,6 +247,17 @@ mod tests {
             if n < leaves.len() {
                 b.push_leaf_hash(leaves[n]);
             }
+        }
+    }
+
+    #[test]
+    fn last_leaf_path_is_the_reversed_stack() {
+        let leaves: Vec<Hash> = (0u32..40).map(|i| leaf_hash(&i.to_le_bytes())).collect();
+        let mut b = RootBuilder::new();
+        for n in 1..=leaves.len() {
+            let path: Vec<Hash> = b.subtree_roots().rev().copied().collect();
+            assert_eq!(Some(path), inclusion_proof(&leaves[..n], n - 1), "n={n}");
+            b.push_leaf_hash(leaves[n - 1]);
         }
     }
 
