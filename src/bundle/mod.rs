@@ -245,7 +245,8 @@ impl BundleSink {
         let witness = match &summary.req_seen {
             Some((data, line)) => {
                 let subj = Subject::file(chain::TRACE_PATH).line(*line);
-                req_seen::check_event(data, &subj, &heads, report).map(|w| (w, subj))
+                let (h, e) = req_seen::check_event(data, &subj, &heads, report);
+                Some((h, e, subj))
             }
             None => {
                 if present.contains_key(chain::TRACE_PATH) {
@@ -258,9 +259,8 @@ impl BundleSink {
                 None
             }
         };
-        let mut hour = None;
-        if let Some(((e, h), subj)) = &witness {
-            hour = Some(h.clone());
+        let hour = witness.as_ref().and_then(|w| w.0.clone());
+        if let Some(h) = &hour {
             report.fact(
                 "req_seen_mode",
                 if ledgers.contains_key(h) {
@@ -269,6 +269,8 @@ impl BundleSink {
                     "privacy (head and proof only)"
                 },
             );
+        }
+        if let Some((_, Some(e), subj)) = &witness {
             let mut ok = true;
             if let Some(t) = &trace_id {
                 if sha256(t.as_bytes()) != e.trace_id_sha256 {

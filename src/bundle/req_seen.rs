@@ -111,10 +111,12 @@ pub fn check_entry(v: &Value, subj: &Subject, report: &mut Report) -> Option<Ent
         match (denied, o.get("reason")) {
             (false, Some(Value::Null)) => {}
             (true, Some(Value::String(r))) if REASONS.contains(&r.as_str()) => {}
-            (_, r) => return Err(format!(
+            (_, r) => {
+                return Err(format!(
                 "field reason must be null for received and one of {REASONS:?} for denied, got {}",
                 r.map(|x| x.type_name()).unwrap_or("nothing")
-            )),
+            ))
+            }
         }
         fields::hex32_field(o, "client_sha256")?;
         Ok::<_, String>(Entry {
@@ -361,14 +363,27 @@ pub fn check_ledgers(
     }
 }
 
-/// The `req_seen` event's witness data, checked against the head: returns this
-/// request's entry when its shape is valid.
+/// The `req_seen` event's witness data, checked against the head: returns the hour
+/// it names and this request's entry when its shape is valid.
 pub fn check_event(
     data: &Object,
     subj: &Subject,
     heads: &BTreeMap<String, Head>,
     report: &mut Report,
-) -> Option<(Entry, String)> {
+) -> (Option<String>, Option<Entry>) {
+    let hour = fields::str_field(data, "hour")
+        .ok()
+        .filter(|h| fields::is_hour(h))
+        .map(str::to_string);
+    (hour, check_witness(data, subj, heads, report))
+}
+
+fn check_witness(
+    data: &Object,
+    subj: &Subject,
+    heads: &BTreeMap<String, Head>,
+    report: &mut Report,
+) -> Option<Entry> {
     let parsed = (|| {
         let hour = fields::str_field(data, "hour")?.to_string();
         let size = fields::u64_field(data, "tree_size")?;
@@ -401,7 +416,7 @@ pub fn check_event(
             subj.clone().field("data.hour"),
             format!("no head {} in the bundle", head_path(&hour)),
         );
-        return Some((e, hour));
+        return Some(e);
     };
     let psubj = subj.clone().field("data.inclusion_proof");
     if size != head.count {
@@ -413,7 +428,7 @@ pub fn check_event(
                 head.count
             ),
         );
-        return Some((e, hour));
+        return Some(e);
     }
     let leaf = merkle::leaf_hash(&e.leaf_hash);
     match merkle::verify_inclusion(&leaf, e.index, size, &proof, &head.root) {
@@ -428,5 +443,5 @@ pub fn check_event(
             format!("leaf {} of {size}: {err}", e.index),
         ),
     }
-    Some((e, hour))
+    Some(e)
 }

@@ -159,6 +159,16 @@ pub struct Params {
     pub dialect: Dialect,
     /// Event types to emit instead of the protocol default.
     pub types: Option<Vec<String>>,
+    /// A string added to `model_done` data (to make dialects differ).
+    pub note: Option<String>,
+    /// User-visible response bytes instead of the default.
+    pub response: Option<Vec<u8>>,
+    /// Edits ledger entries before their leaf hashes are (re)computed.
+    pub ledger_pre: Option<fn(&mut [Object])>,
+    /// Edits ledger entries after their leaf hashes are computed.
+    pub ledger_post: Option<fn(&mut [Object])>,
+    /// The ledger entry (and proof) the req_seen event carries, if not `leaf_index`.
+    pub witness_index: Option<u64>,
 }
 
 impl Params {
@@ -172,6 +182,11 @@ impl Params {
             leaf_index: 5,
             dialect: Dialect::CanonicalJson,
             types: None,
+            note: None,
+            response: None,
+            ledger_pre: None,
+            ledger_post: None,
+            witness_index: None,
         }
     }
     pub fn denied() -> Self {
@@ -266,9 +281,14 @@ pub fn sign_head(k: &Keys, head: &mut Object) {
     head.insert("sig_ed25519", b64(&k.app.sign(&msg).to_bytes()));
 }
 
-/// Hashes events into a chain: sets seq-independent `prev_hash` and `event_hash`.
+/// Hashes events into a chain: sets `prev_hash` and `event_hash`.
 pub fn chain(events: &mut [Object], d: Dialect) {
-    let mut prev = GENESIS.to_string();
+    chain_from(events, d, GENESIS)
+}
+
+/// [`chain`] starting from another genesis value.
+pub fn chain_from(events: &mut [Object], d: Dialect, genesis: &str) {
+    let mut prev = genesis.to_string();
     for e in events.iter_mut() {
         e.remove("event_hash");
         e.insert("prev_hash", prev.clone());
@@ -327,7 +347,11 @@ fn event_data(t: &str, p: &Params, witness: &Object, response: &[u8]) -> Value {
         "retrieval_done" => obj! {"k" => 3, "passages_sha256" => h("passages")},
         "prompt_built" => obj! {"prompt_sha256" => h("prompt"), "template" => "if.emotion.v2"},
         "model_done" => {
-            obj! {"model" => "if-emotion-base", "output_sha256" => h("output"), "latency_ms" => 812}
+            let mut v = obj! {"model" => "if-emotion-base", "output_sha256" => h("output"), "latency_ms" => 812};
+            if let Some(n) = &p.note {
+                v.as_object_mut().unwrap().insert("note", n.as_str());
+            }
+            v
         }
         "replacement_applied" => obj! {"replacements" => 2, "output_sha256" => h("output2")},
         "guard_applied" => obj! {"guard" => "tone-v3", "output_sha256" => h("output3")},
@@ -377,7 +401,7 @@ pub fn headers_bytes(k: &Keys, trace_id: &str, response: &[u8]) -> Vec<u8> {
 pub fn build(p: &Params, k: &Keys) -> Bundle {
     let mut files = BTreeMap::new();
     let request = request_bytes(p);
-    let response = response_bytes(p);
+    let response = p.response.clone().unwrap_or_else(|| response_bytes(p));
     // REQ_SEEN ledger and head.
     let mut ledger = Vec::new();
     for i in 0..p.ledger_size {
@@ -393,6 +417,17 @@ pub fn build(p: &Params, k: &Keys) -> Bundle {
             )
         });
     }
+    if let Some(f) = p.ledger_pre {
+        f(&mut ledger);
+        for e in ledger.iter_mut() {
+            e.remove("leaf_hash");
+            let lh = sha256_hex(&cj(&Value::Object(e.clone())));
+            e.insert("leaf_hash", lh);
+        }
+    }
+    if let Some(f) = p.ledger_post {
+        f(&mut ledger);
+    }
     let leaves: Vec<merkle::Hash> = ledger
         .iter()
         .map(|e| {
@@ -402,7 +437,8 @@ pub fn build(p: &Params, k: &Keys) -> Bundle {
         })
         .collect();
     let root = merkle::root_of_leaf_hashes(&leaves);
-    let proof = merkle::inclusion_proof(&leaves, p.leaf_index as usize).unwrap_or_default();
+    let wi = p.witness_index.unwrap_or(p.leaf_index) as usize;
+    let proof = merkle::inclusion_proof(&leaves, wi).unwrap_or_default();
     let mut head = obj! {
         "schema" => "if.emotion.req_seen_head.v1",
         "hour" => p.hour.as_str(),
@@ -425,7 +461,7 @@ pub fn build(p: &Params, k: &Keys) -> Bundle {
     // Trace chain.
     let witness = obj! {
         "hour" => p.hour.as_str(),
-        "entry" => Value::Object(ledger[p.leaf_index as usize].clone()),
+        "entry" => Value::Object(ledger[wi].clone()),
         "tree_size" => p.ledger_size,
         "inclusion_proof" => Value::Array(proof.iter().map(|h| Value::from(hexs(h))).collect()),
     }
@@ -557,7 +593,7 @@ pub fn lines_json(bytes: &[u8]) -> Vec<Object> {
     bytes
         .split(|c| *c == b'\n')
         .filter(|l| !l.is_empty())
-        .map(|l| canon::parse(l).unwrap().as_object().unwrap().clone())
+        .filter_map(|l| canon::parse(l).ok()?.as_object().cloned())
         .collect()
 }
 
@@ -577,7 +613,9 @@ pub fn reseal(b: &mut Bundle, k: &Keys) {
     let evs = events(b);
     let last = evs
         .last()
-        .map(|e| e.get("event_hash").unwrap().as_str().unwrap().to_string());
+        .and_then(|e| e.get("event_hash"))
+        .and_then(|h| h.as_str())
+        .map(str::to_string);
     let head = json(b, &format!("payload/req_seen/heads/{}.json", b.params.hour));
     let record = obj! {
         "schema" => "if.ttt.signed_record.v1",
@@ -757,4 +795,29 @@ pub fn fixture_files() -> BTreeMap<String, Vec<u8>> {
     }
     out.insert("trust.json".into(), k.trust_json().into_bytes());
     out
+}
+
+/// Rewrites the trace (as given), the story, the priors and the seals.
+pub fn put_events(b: &mut Bundle, k: &Keys, evs: &[Object], with_story: bool) {
+    b.files
+        .insert("payload/trace_events.jsonl".into(), jsonl(evs));
+    if with_story {
+        b.files.insert("payload/if_story.md".into(), story(evs));
+    }
+    refresh(b, k);
+}
+
+/// Edits events, re-hashes the chain, rewrites story, priors and seals: only what
+/// the edit itself breaks stays broken.
+pub fn rebuild_chain(b: &mut Bundle, k: &Keys, f: impl FnOnce(&mut Vec<Object>)) {
+    let mut evs = events(b);
+    f(&mut evs);
+    chain(&mut evs, b.params.dialect);
+    put_events(b, k, &evs, true);
+}
+
+/// Re-registers the default priors and reseals after a file changed.
+pub fn refresh(b: &mut Bundle, k: &Keys) {
+    set_children(b, k, &["trace_events.jsonl", "if_story.md", "response.txt"]);
+    reseal(b, k);
 }
