@@ -25,7 +25,11 @@ fn walk(dir: &Path, base: &Path, out: &mut BTreeMap<String, Vec<u8>>) {
         if p.is_dir() {
             walk(&p, base, out);
         } else {
-            let rel = p.strip_prefix(base).unwrap().to_string_lossy().replace('\\', "/");
+            let rel = p
+                .strip_prefix(base)
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/");
             out.insert(rel, std::fs::read(&p).unwrap());
         }
     }
@@ -118,11 +122,14 @@ fn tampered_verdict_snapshot() {
     let t = String::from_utf8(b.files["payload/trace_events.jsonl"].clone())
         .unwrap()
         .replace("if-emotion-base", "if-emotion-large");
-    b.files.insert("payload/trace_events.jsonl".into(), t.into_bytes());
+    b.files
+        .insert("payload/trace_events.jsonl".into(), t.into_bytes());
     let s = String::from_utf8(b.files["payload/if_story.md"].clone()).unwrap();
     let s: Vec<&str> = s.lines().filter(|l| !l.contains("prompt_built")).collect();
-    b.files
-        .insert("payload/if_story.md".into(), (s.join("\n") + "\n").into_bytes());
+    b.files.insert(
+        "payload/if_story.md".into(),
+        (s.join("\n") + "\n").into_bytes(),
+    );
     refresh(&mut b, &k);
     let r = verify(&b, k.trust());
     assert_eq!(r.status(), Status::Tampered);

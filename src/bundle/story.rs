@@ -124,3 +124,51 @@ pub fn compare(chain: &AnchorSeq, story: &AnchorSeq, report: &mut Report) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bundle::anchors::EXACT_CAP;
+
+    fn seq(n: usize, skip: Option<usize>) -> AnchorSeq {
+        let mut s = AnchorSeq::default();
+        for i in 0..n {
+            if Some(i) != skip {
+                s.push(crate::crypto::hash::sha256(&i.to_le_bytes()), i as u64);
+            }
+        }
+        s
+    }
+
+    #[test]
+    fn beyond_the_exact_window_the_digest_decides() {
+        let n = EXACT_CAP + 10;
+        let mut r = Report::default();
+        compare(&seq(n, None), &seq(n, None), &mut r);
+        assert!(r.failure_codes().is_empty());
+        let mut r = Report::default();
+        compare(&seq(n, None), &seq(n, Some(7)), &mut r);
+        assert_eq!(r.failure_codes(), vec![Code::StorySequence.into()]);
+        // Same length, one anchor swapped.
+        let mut a = seq(n, None);
+        let b = seq(n, None);
+        a = {
+            let mut s = AnchorSeq::default();
+            let _ = a;
+            for i in 0..n {
+                let j = if i == 3 {
+                    4
+                } else if i == 4 {
+                    3
+                } else {
+                    i
+                };
+                s.push(crate::crypto::hash::sha256(&j.to_le_bytes()), i as u64);
+            }
+            s
+        };
+        let mut r = Report::default();
+        compare(&b, &a, &mut r);
+        assert_eq!(r.failure_codes(), vec![Code::StorySequence.into()]);
+    }
+}
