@@ -141,14 +141,9 @@ fn seq_gap() {
 fn event_edited_after_hashing() {
     let (mut b, k) = accepted();
     let mut evs = events(&b);
-    evs[4]
-        .get("data")
-        .cloned()
-        .and_then(|d| d.as_object().cloned())
-        .map(|mut d| {
-            d.insert("model", "a-different-model");
-            evs[4].insert("data", Value::Object(d));
-        });
+    let mut d = evs[4].get("data").unwrap().as_object().unwrap().clone();
+    d.insert("model", "a-different-model");
+    evs[4].insert("data", Value::Object(d));
     put_events(&mut b, &k, &evs, false);
     let r = expect(&b, &[B::TraceEventHash]);
     assert_eq!(

@@ -30,22 +30,35 @@ fn event_hash_example() {
 #[test]
 fn leaf_hash_and_merkle_examples() {
     let e = canon::parse_str(r#"{"hour":"20261123T19","index":2,"trace_id_sha256":"07878fd44209ee6dfa78a80243dea207583874274546acf1522cfaf793a67caa","request_sha256":"44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a","client_sha256":"1f7807f37a519d7d6606a3cb415e099f99890994ae4b63f66689c679ab2e183e","decision":"denied","reason":"quota_exceeded","leaf_hash":"x"}"#).unwrap();
-    assert_eq!(sha256_hex(TID.as_bytes()), "07878fd44209ee6dfa78a80243dea207583874274546acf1522cfaf793a67caa");
+    assert_eq!(
+        sha256_hex(TID.as_bytes()),
+        "07878fd44209ee6dfa78a80243dea207583874274546acf1522cfaf793a67caa"
+    );
     assert_eq!(
         hex::encode(compute_leaf_hash(e.as_object().unwrap()).unwrap()),
         "90df254f811572843344f0cce0530399e5fabb3ca6d4615ceb7f633354797134"
     );
     let d: Vec<[u8; 32]> = [b"a", b"b", b"c"].iter().map(|x| sha256(*x)).collect();
     let l: Vec<[u8; 32]> = d.iter().map(|x| leaf_hash(x)).collect();
-    assert_eq!(hex::encode(l[0]), "a23bd5b06da9048238a65b3f1d9d0b9e15fae3dde262688e6489aa4c763d1820");
-    assert_eq!(hex::encode(node_hash(&l[0], &l[1])), "ad5ca6cddc0b27c6a83e332bf28011769236e6c6a1f786ebf7b5267b37a5bd22");
+    assert_eq!(
+        hex::encode(l[0]),
+        "a23bd5b06da9048238a65b3f1d9d0b9e15fae3dde262688e6489aa4c763d1820"
+    );
+    assert_eq!(
+        hex::encode(node_hash(&l[0], &l[1])),
+        "ad5ca6cddc0b27c6a83e332bf28011769236e6c6a1f786ebf7b5267b37a5bd22"
+    );
     let root = "cac3d448d4e20a2ad5eae1f500e63c2a7f9217cd14572ba7fd22e26dc1ec2648";
     assert_eq!(hex::encode(root_of_leaf_hashes(&l)), root);
     let mut b = RootBuilder::new();
     d.iter().for_each(|x| b.push_data(x));
     assert_eq!(hex::encode(b.root()), root);
     let s = spec();
-    for h in [root, "a23bd5b06da9048238a65b3f1d9d0b9e15fae3dde262688e6489aa4c763d1820", "90df254f811572843344f0cce0530399e5fabb3ca6d4615ceb7f633354797134"] {
+    for h in [
+        root,
+        "a23bd5b06da9048238a65b3f1d9d0b9e15fae3dde262688e6489aa4c763d1820",
+        "90df254f811572843344f0cce0530399e5fabb3ca6d4615ceb7f633354797134",
+    ] {
         assert!(s.contains(h), "{h} in SPEC");
     }
 }
@@ -70,7 +83,12 @@ fn chain_record_example() {
 fn spec_code_table_matches_the_code() {
     let s = spec();
     for c in evv::bundle::Code::ALL {
-        let row = format!("| `{}` | {} | {} |", c.id(), c.class().as_str(), c.explain());
+        let row = format!(
+            "| `{}` | {} | {} |",
+            c.id(),
+            c.class().as_str(),
+            c.explain()
+        );
         assert!(s.contains(&row), "SPEC.md lacks the row for {}", c.id());
     }
 }
