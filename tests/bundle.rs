@@ -817,3 +817,29 @@ fn documents_of_wrong_shape() {
     let r = verify(&b, keys().trust());
     assert!(r.has_failure(B::DocumentInvalid));
 }
+
+#[test]
+fn randomized_single_edits_are_located() {
+    use rand::{Rng, SeedableRng};
+    let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(4);
+    let (base, k) = accepted();
+    let n = events(&base).len();
+    for _ in 0..25 {
+        let mut b = base.clone();
+        let mut evs = events(&b);
+        let i = rng.gen_range(0..n);
+        let field = ["ts", "type", "trace_id"][rng.gen_range(0..3)];
+        let mut s = evs[i].get(field).unwrap().as_str().unwrap().to_string();
+        let pos = rng.gen_range(0..s.len());
+        let c = if s.as_bytes()[pos] == b'0' { "1" } else { "0" };
+        s.replace_range(pos..pos + 1, c);
+        evs[i].insert(field, s);
+        put_events(&mut b, &k, &evs, false);
+        let r = verify(&b, k.trust());
+        let hit = r
+            .failures()
+            .find(|f| f.code == B::TraceEventHash.into())
+            .unwrap_or_else(|| panic!("edit of {field} at line {} undetected", i + 1));
+        assert_eq!(hit.subject.line, Some(i as u64 + 1));
+    }
+}
