@@ -23,6 +23,9 @@ pub fn raw_content(s: &str) -> Option<&'static str> {
 }
 
 fn looks_like_email(s: &str) -> bool {
+    if !s.contains('@') {
+        return false;
+    }
     let b = s.as_bytes();
     b.iter().enumerate().any(|(i, &c)| {
         if c != b'@' || i == 0 {
@@ -38,6 +41,9 @@ fn looks_like_email(s: &str) -> bool {
 }
 
 fn contains_ip(s: &str) -> bool {
+    if !s.contains(['.', ':']) {
+        return false;
+    }
     s.split(|c: char| !(c.is_ascii_hexdigit() || c == '.' || c == ':'))
         .filter(|t| !t.is_empty())
         .any(|t| {
@@ -49,26 +55,36 @@ fn contains_ip(s: &str) -> bool {
         })
 }
 
-/// Scans every key and string of `v`; returns the first (field path, reason).
+/// Scans every key and string of `v`; returns the first (field path, reason). The path
+/// is only built for a hit, so clean entries cost no allocation.
 pub fn scan(v: &Value, path: &str) -> Option<(String, &'static str)> {
-    match v {
-        Value::String(s) => raw_content(s).map(|r| (path.to_string(), r)),
-        Value::Array(a) => a
-            .iter()
-            .enumerate()
-            .find_map(|(i, x)| scan(x, &format!("{path}[{i}]"))),
-        Value::Object(o) => o.iter().find_map(|(k, x)| {
-            let p = if path.is_empty() {
-                k.to_string()
-            } else {
-                format!("{path}.{k}")
-            };
-            raw_content(k)
-                .map(|r| (p.clone(), r))
-                .or_else(|| scan(x, &p))
-        }),
-        _ => None,
+    fn walk(v: &Value, segs: &mut Vec<String>) -> Option<&'static str> {
+        match v {
+            Value::String(s) => raw_content(s),
+            Value::Array(a) => a.iter().enumerate().find_map(|(i, x)| {
+                let r = walk(x, segs);
+                if r.is_some() {
+                    segs.push(format!("[{i}]"));
+                }
+                r
+            }),
+            Value::Object(o) => o.iter().find_map(|(k, x)| {
+                let r = raw_content(k).or_else(|| walk(x, segs));
+                if r.is_some() {
+                    segs.push(format!(".{k}"));
+                }
+                r
+            }),
+            _ => None,
+        }
     }
+    let mut segs = Vec::new();
+    let why = walk(v, &mut segs)?;
+    let mut p = path.to_string();
+    for s in segs.iter().rev() {
+        p.push_str(s);
+    }
+    Some((p.trim_start_matches('.').to_string(), why))
 }
 
 #[cfg(test)]
@@ -98,5 +114,7 @@ mod tests {
         ] {
             assert!(raw_content(bad).is_some(), "{bad}");
         }
+        let v = crate::canon::parse_str(r#"{"a":{"b":["x","me@example.org"]}}"#).unwrap();
+        assert_eq!(scan(&v, "").unwrap().0, "a.b[1]");
     }
 }
