@@ -37,6 +37,12 @@ fn rfc6962_reference_vectors() {
     };
     let file = dir.join("rfc6962/reference_tree.json");
     let Ok(bytes) = std::fs::read(&file) else {
+        // Asked for explicitly: absence is an error, not a skip.
+        assert!(
+            std::env::var_os("EVV_VECTORS").is_none(),
+            "{} absent",
+            file.display()
+        );
         eprintln!("skipped: {} absent", file.display());
         return;
     };
