@@ -843,3 +843,34 @@ fn randomized_single_edits_are_located() {
         assert_eq!(hit.subject.line, Some(i as u64 + 1));
     }
 }
+
+#[test]
+fn overlong_lines_are_refused_not_buffered() {
+    let (mut b, k) = accepted();
+    let mut t = b.files["payload/trace_events.jsonl"].clone();
+    let big = format!("{{\"pad\":\"{}\"}}\n", "x".repeat(2 << 20));
+    t.extend_from_slice(big.as_bytes());
+    b.files.insert("payload/trace_events.jsonl".into(), t);
+    let path = format!("payload/req_seen/{HOUR}.jsonl");
+    let mut l = b.files[&path].clone();
+    l.extend_from_slice(big.as_bytes());
+    b.files.insert(path.clone(), l);
+    let mut s = b.files["payload/if_story.md"].clone();
+    s.extend_from_slice(big.as_bytes());
+    b.files.insert("payload/if_story.md".into(), s);
+    refresh(&mut b, &k);
+    let r = verify(&b, k.trust());
+    for (code, file, line) in [
+        (B::TraceLineInvalid, "payload/trace_events.jsonl", 9),
+        (B::ReqSeenEntryInvalid, path.as_str(), 8),
+        (B::StoryAnchorMissing, "payload/if_story.md", 10),
+    ] {
+        assert!(
+            r.failures().any(|f| f.code == code.into()
+                && f.subject.file == file
+                && f.subject.line == Some(line)),
+            "{code:?}: {:?}",
+            ids(&r)
+        );
+    }
+}
