@@ -874,3 +874,33 @@ fn overlong_lines_are_refused_not_buffered() {
         );
     }
 }
+
+#[test]
+fn keys_pinned_for_another_role_do_not_authenticate() {
+    let (b, k) = accepted();
+    let mut trust = k.trust();
+    // The app key pinned only as a registry key: heads and trace signatures stay unpinned.
+    trust.keys[0].roles = vec!["ttt_record".into()];
+    let r = verify(&b, trust);
+    assert_eq!(r.status(), Status::Unverified);
+    let unpinned: Vec<&str> = r
+        .failures()
+        .filter(|f| f.code.id() == "sig.key_not_pinned")
+        .map(|f| f.subject.file.as_str())
+        .collect();
+    assert_eq!(
+        unpinned,
+        vec![
+            "payload/req_seen/heads/20261123T19.json",
+            "payload/response_headers.json"
+        ]
+    );
+    // Only the Ed25519 half of the hybrid registry key pinned: the record stays unverified.
+    let mut trust = k.trust();
+    trust.keys.remove(2);
+    let r = verify(&b, trust);
+    assert_eq!(r.status(), Status::Unverified);
+    assert!(r
+        .failures()
+        .all(|f| f.subject.file == "payload/ttt_signed_record.json"));
+}

@@ -186,6 +186,40 @@ pub fn check_headers(
     );
 }
 
+/// Checks that `trace_finalizing` (its `data`, at `line` of the chain) binds the
+/// SHA-256 of `response.txt`.
+pub fn check_response_binding(
+    data: &crate::canon::Object,
+    line: u64,
+    response_sha: Option<&[u8; 32]>,
+    report: &mut Report,
+) {
+    let subj = Subject::file(super::chain::TRACE_PATH)
+        .line(line)
+        .field("data.response_sha256");
+    match (
+        super::fields::hex32_field(data, "response_sha256"),
+        response_sha,
+    ) {
+        (Err(m), _) => report.fail(Code::TraceLineInvalid, subj, m),
+        (Ok(want), Some(got)) if want == *got => report.pass(
+            Code::ArtifactHash,
+            Subject::file(RESPONSE_PATH),
+            "response bytes are the ones the trace finalized",
+        ),
+        (Ok(want), Some(got)) => report.fail(
+            Code::ArtifactHash,
+            Subject::file(RESPONSE_PATH),
+            format!(
+                "response hashes to {}, trace_finalizing binds {}",
+                hex::encode(got),
+                hex::encode(want)
+            ),
+        ),
+        (Ok(_), None) => {}
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

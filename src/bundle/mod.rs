@@ -21,7 +21,6 @@ use std::io::Read;
 
 use crate::canon::{self, Dialect, Value};
 use crate::container::{EntrySink, FileRecord};
-use crate::crypto::hash::sha256;
 use crate::crypto::trust::TrustStore;
 use crate::verdict::{Report, Subject};
 
@@ -271,60 +270,14 @@ impl BundleSink {
             );
         }
         if let Some((_, Some(e), subj)) = &witness {
-            let mut ok = true;
-            if let Some(t) = &trace_id {
-                if sha256(t.as_bytes()) != e.trace_id_sha256 {
-                    ok = false;
-                    report.fail(
-                        Code::ReqSeenEntryMismatch,
-                        subj.clone().field("data.entry.trace_id_sha256"),
-                        "entry does not commit to this trace id",
-                    );
-                }
-            }
-            let denied = summary.decision == Some(grammar::EventType::RequestDenied);
-            if summary.decision.is_some() && e.denied != denied {
-                ok = false;
-                report.fail(
-                    Code::ReqSeenEntryMismatch,
-                    subj.clone().field("data.entry.decision"),
-                    format!(
-                        "entry says {}, the trace says {}",
-                        if e.denied { "denied" } else { "received" },
-                        if denied {
-                            "request_denied"
-                        } else {
-                            "request_received"
-                        }
-                    ),
-                );
-            }
-            if ok && !report.has_failure(Code::ReqSeenEntryMismatch) {
-                report.pass(
-                    Code::ReqSeenEntryMismatch,
-                    subj.clone(),
-                    "entry commits to this trace and decision",
-                );
-            }
-            if let Some(actual) = present.get(contract::REQUEST_PATH) {
-                if *actual == e.request_sha256 {
-                    report.pass(
-                        Code::ArtifactHash,
-                        Subject::file(contract::REQUEST_PATH),
-                        "request bytes are the witnessed ones",
-                    );
-                } else {
-                    report.fail(
-                        Code::ArtifactHash,
-                        Subject::file(contract::REQUEST_PATH),
-                        format!(
-                            "request hashes to {}, the REQ_SEEN entry commits to {}",
-                            hex::encode(actual),
-                            hex::encode(e.request_sha256)
-                        ),
-                    );
-                }
-            }
+            req_seen::check_bindings(
+                e,
+                subj,
+                trace_id.as_deref(),
+                summary.decision,
+                present.get(contract::REQUEST_PATH),
+                report,
+            );
         }
         for (code, n) in [
             (Code::ReqSeenLeafHash, "leaf hashes"),
@@ -342,27 +295,7 @@ impl BundleSink {
         // Response binding and the trace id contract.
         let response_sha = present.get(contract::RESPONSE_PATH);
         if let Some((data, line)) = &summary.finalizing {
-            let subj = Subject::file(chain::TRACE_PATH)
-                .line(*line)
-                .field("data.response_sha256");
-            match (fields::hex32_field(data, "response_sha256"), response_sha) {
-                (Err(m), _) => report.fail(Code::TraceLineInvalid, subj, m),
-                (Ok(want), Some(got)) if want == *got => report.pass(
-                    Code::ArtifactHash,
-                    Subject::file(contract::RESPONSE_PATH),
-                    "response bytes are the ones the trace finalized",
-                ),
-                (Ok(want), Some(got)) => report.fail(
-                    Code::ArtifactHash,
-                    Subject::file(contract::RESPONSE_PATH),
-                    format!(
-                        "response hashes to {}, trace_finalizing binds {}",
-                        hex::encode(got),
-                        hex::encode(want)
-                    ),
-                ),
-                (Ok(_), None) => {}
-            }
+            contract::check_response_binding(data, *line, response_sha, report);
         }
         if let (Some(t), Some(last)) = (&trace_id, &response_last) {
             contract::check_response_line(last.as_deref(), t, report);

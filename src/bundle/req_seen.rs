@@ -445,3 +445,66 @@ fn check_witness(
     }
     Some(e)
 }
+
+/// Checks that this request's entry commits to the trace (id, decision) and to the
+/// raw request bytes (`request_sha256`, the SHA-256 of `payload/request.json`).
+pub fn check_bindings(
+    e: &Entry,
+    subj: &Subject,
+    trace_id: Option<&str>,
+    decision: Option<super::grammar::EventType>,
+    request_sha256: Option<&[u8; 32]>,
+    report: &mut Report,
+) {
+    let mut ok = true;
+    if let Some(t) = trace_id {
+        if crate::crypto::hash::sha256(t.as_bytes()) != e.trace_id_sha256 {
+            ok = false;
+            report.fail(
+                Code::ReqSeenEntryMismatch,
+                subj.clone().field("data.entry.trace_id_sha256"),
+                "entry does not commit to this trace id",
+            );
+        }
+    }
+    if let Some(d) = decision {
+        let denied = d == super::grammar::EventType::RequestDenied;
+        if e.denied != denied {
+            ok = false;
+            report.fail(
+                Code::ReqSeenEntryMismatch,
+                subj.clone().field("data.entry.decision"),
+                format!(
+                    "entry says {}, the trace says {}",
+                    if e.denied { "denied" } else { "received" },
+                    d.name()
+                ),
+            );
+        }
+    }
+    if ok {
+        report.pass(
+            Code::ReqSeenEntryMismatch,
+            subj.clone(),
+            "entry commits to this trace and decision",
+        );
+    }
+    let rsubj = Subject::file(super::contract::REQUEST_PATH);
+    match request_sha256 {
+        Some(actual) if *actual == e.request_sha256 => report.pass(
+            Code::ArtifactHash,
+            rsubj,
+            "request bytes are the witnessed ones",
+        ),
+        Some(actual) => report.fail(
+            Code::ArtifactHash,
+            rsubj,
+            format!(
+                "request hashes to {}, the REQ_SEEN entry commits to {}",
+                hex::encode(actual),
+                hex::encode(e.request_sha256)
+            ),
+        ),
+        None => {}
+    }
+}
