@@ -297,3 +297,78 @@ impl ChainVerifier {
         self.summary
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::canon::Object;
+
+    /// A linked chain of `types` hashed under `d`, as JSONL.
+    fn chain_bytes(types: &[&str], d: Dialect, note: &str) -> Vec<u8> {
+        let mut prev = GENESIS.to_string();
+        let mut out = Vec::new();
+        for (i, t) in types.iter().enumerate() {
+            let mut o = Object::new();
+            o.insert("seq", i as u64);
+            o.insert("trace_id", "09aad3e1-f420-451e-a189-e86f68073dc0");
+            o.insert("type", *t);
+            o.insert("ts", "t");
+            let mut data = Object::new();
+            data.insert("note", note);
+            o.insert("data", Value::Object(data));
+            o.insert("prev_hash", prev.clone());
+            let h = canon::sha256_hex(&Value::Object(o.clone()), d).unwrap();
+            o.insert("event_hash", h.clone());
+            prev = h;
+            out.extend(canon::to_vec(&Value::Object(o), Dialect::CanonicalJson).unwrap());
+            out.push(b'\n');
+        }
+        out
+    }
+
+    fn run(bytes: &[u8], early: Option<Dialect>, declared: Dialect) -> (Report, ChainSummary) {
+        let mut r = Report::default();
+        let mut c = ChainVerifier::new(early);
+        c.stream(&mut &bytes[..], &mut r).unwrap();
+        let s = c.finish(declared, &mut r);
+        (r, s)
+    }
+
+    #[test]
+    fn dialect_chosen_after_streaming() {
+        let types = ["req_seen", "request_denied", "trace_finalizing"];
+        for d in [Dialect::Python, Dialect::CanonicalJson, Dialect::Jcs] {
+            let b = chain_bytes(&types, d, "\u{e9}\u{1F600}");
+            let (r, s) = run(&b, None, d);
+            assert!(
+                r.failure_codes().is_empty(),
+                "{d:?}: {:?}",
+                r.failure_codes()
+            );
+            assert_eq!(s.count, 3);
+            assert_eq!(s.decision, Some(EventType::RequestDenied));
+            // Declaring another dialect than the one hashed fails every event.
+            let other = if d == Dialect::Python {
+                Dialect::Jcs
+            } else {
+                Dialect::Python
+            };
+            let (r, _) = run(&b, None, other);
+            assert_eq!(r.failure_codes(), vec![Code::TraceEventHash.into()]);
+            assert_eq!(r.failures().count(), 3);
+        }
+    }
+
+    #[test]
+    fn known_dialect_streams_one_tally() {
+        let b = chain_bytes(
+            &["req_seen", "request_received", "trace_finalizing"],
+            Dialect::Jcs,
+            "x",
+        );
+        let (r, s) = run(&b, Some(Dialect::Jcs), Dialect::Jcs);
+        assert!(r.failure_codes().is_empty());
+        assert!(s.req_seen.is_some() && s.finalizing.is_some());
+        assert_eq!(s.anchors.len(), 3);
+    }
+}
