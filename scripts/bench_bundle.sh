@@ -3,6 +3,8 @@
 # bundle with a 1,000,000-event trace chain, a 1,000,000-line story and a
 # 1,000,000-leaf REQ_SEEN ledger, then verifies it through BundleSink, reporting
 # wall time and peak RSS (GNU time). Sizes: EVV_BENCH_EVENTS, EVV_BENCH_LEAVES.
+# EVV_BENCH_ORDER=manifest_last streams the manifest after the trace (the chain is then
+# hashed under all three dialects).
 # Fails if peak RSS exceeds EVV_BENCH_MAX_RSS_KIB (default 65536).
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -305,7 +305,12 @@ fn verify() {
     });
     let mut records = Vec::new();
     let mut manifest = None;
-    for p in sorted_files(&dir.join("payload")) {
+    let mut files = sorted_files(&dir.join("payload"));
+    if std::env::var("EVV_BENCH_ORDER").as_deref() == Ok("manifest_last") {
+        // The archive delivers the trace before the manifest: all three dialects.
+        files.sort_by_key(|p| p.ends_with("manifest.json"));
+    }
+    for p in files {
         let rel = p.strip_prefix(&dir).unwrap().to_string_lossy().into_owned();
         let size = std::fs::metadata(&p).unwrap().len();
         let mut tee = Tee {
