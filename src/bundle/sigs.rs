@@ -46,9 +46,11 @@ pub fn check_all(
         let parsed = (|| {
             let o = v.as_object().ok_or("signature entry is not an object")?;
             let alg_name = fields::str_field(o, "alg")?;
-            let alg = Alg::from_name(alg_name)
-                .filter(|a| RECORD_ALGS.contains(a))
-                .ok_or_else(|| format!("alg {alg_name:?} is not ed25519 or ML-DSA-65"))?;
+            // Exact names only: one spelling per algorithm.
+            let alg = RECORD_ALGS
+                .into_iter()
+                .find(|a| a.name() == alg_name)
+                .ok_or_else(|| format!("alg {alg_name:?} is not \"ed25519\" or \"ML-DSA-65\""))?;
             fields::str_field(o, "key_id")?;
             Ok::<_, String>((
                 alg,
