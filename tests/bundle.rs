@@ -883,9 +883,10 @@ fn keys_pinned_for_another_role_do_not_authenticate() {
     trust.keys[0].roles = vec!["ttt_record".into()];
     let r = verify(&b, trust);
     assert_eq!(r.status(), Status::Unverified);
+    // The key is pinned, but not for these roles: `sig.key.role_not_allowed`.
     let unpinned: Vec<&str> = r
         .failures()
-        .filter(|f| f.code.id() == "sig.key_not_pinned")
+        .filter(|f| f.code.id() == "sig.key.role_not_allowed")
         .map(|f| f.subject.file.as_str())
         .collect();
     assert_eq!(

@@ -102,6 +102,7 @@ impl Keys {
                 })
                 .collect(),
             fingerprint_prefixes: vec![],
+            ..Default::default()
         }
     }
     /// `testdata/bundles/trust.json`.
@@ -119,7 +120,7 @@ impl Keys {
                 }
             })
             .collect();
-        canon::to_pretty(&obj! {"keys" => Value::Array(keys)}) + "\n"
+        canon::to_pretty(&obj! {"version" => 1i64, "keys" => Value::Array(keys)}) + "\n"
     }
     fn ed_sig(&self, key: &ed25519_dalek::SigningKey, kid: &str, msg: &[u8]) -> Value {
         obj! {
