@@ -1,0 +1,266 @@
+//! Receipt-only persistence: scanners for raw content, key material, secret-shaped values
+//! and opaque blobs, run over every key and string at every depth of a record.
+//!
+//! These are heuristics by necessity (no scanner can prove the absence of an encoding),
+//! so they are deliberately broad and fail closed: a false alarm costs an auditor a look,
+//! a miss costs a leaked prompt or key.
+
+use std::collections::BTreeSet;
+
+use crate::canon::{Object, Value};
+
+use super::receipt::DIGEST_FIELDS;
+use super::Code;
+
+/// Field names (lowercase, `-` read as `_`) that hold raw content or credentials.
+pub const FORBIDDEN_NAMES: [&str; 40] = [
+    "access_token",
+    "auth",
+    "authorization",
+    "bearer",
+    "body",
+    "choices",
+    "completion",
+    "completion_text",
+    "completions",
+    "content",
+    "contents",
+    "cookie",
+    "credential",
+    "credentials",
+    "delta",
+    "headers",
+    "input",
+    "inputs",
+    "message",
+    "messages",
+    "output",
+    "output_text",
+    "outputs",
+    "password",
+    "prompt",
+    "prompt_text",
+    "prompts",
+    "proxy_authorization",
+    "raw",
+    "raw_output",
+    "raw_prompt",
+    "raw_response",
+    "request_body",
+    "request_headers",
+    "response",
+    "response_body",
+    "response_headers",
+    "response_text",
+    "secret",
+    "text",
+];
+
+/// Suffixes that make a field name forbidden as well (`system_prompt`, `model_output`).
+pub const FORBIDDEN_SUFFIXES: [&str; 5] = ["_prompt", "_output", "_text", "_content", "_secret"];
+
+/// The only field names that may mention keys.
+pub const KEY_FIELDS: [&str; 2] = ["key_count", "key_index"];
+
+/// Shortest string the blob scanner considers.
+pub const BLOB_MIN_LEN: usize = 48;
+
+fn norm(name: &str) -> String {
+    name.to_ascii_lowercase().replace('-', "_")
+}
+
+/// Classifies a field name: `Some(ForbiddenField | KeyMaterial)` when it must not appear.
+pub fn name_rule(name: &str) -> Option<Code> {
+    let n = norm(name);
+    if FORBIDDEN_NAMES.contains(&n.as_str()) || FORBIDDEN_SUFFIXES.iter().any(|s| n.ends_with(s)) {
+        return Some(Code::ForbiddenField);
+    }
+    if n.contains("key") && !KEY_FIELDS.contains(&n.as_str()) {
+        return Some(Code::KeyMaterial);
+    }
+    None
+}
+
+fn is_tok(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || c == b'_' || c == b'-'
+}
+
+fn run_len(b: &[u8], from: usize, pred: impl Fn(u8) -> bool) -> usize {
+    b[from.min(b.len())..]
+        .iter()
+        .take_while(|&&c| pred(c))
+        .count()
+}
+
+/// Names the secret shape found in `s`, if any.
+pub fn secret_shape(s: &str) -> Option<&'static str> {
+    let b = s.as_bytes();
+    let lower = s.to_ascii_lowercase();
+    let lb = lower.as_bytes();
+    let boundary = |i: usize| i == 0 || !b[i - 1].is_ascii_alphanumeric();
+    for i in 0..b.len() {
+        if !boundary(i) {
+            continue;
+        }
+        let rest = &lb[i..];
+        if rest.starts_with(b"sk-") && run_len(b, i + 3, is_tok) >= 16 {
+            return Some("an sk-... API key");
+        }
+        if rest.starts_with(b"bearer ") && run_len(b, i + 7, |c| !c.is_ascii_whitespace()) >= 8 {
+            return Some("a Bearer authorization value");
+        }
+        if rest.starts_with(b"basic ")
+            && run_len(b, i + 6, |c| {
+                c.is_ascii_alphanumeric() || c == b'+' || c == b'/' || c == b'='
+            }) >= 12
+        {
+            return Some("a Basic authorization value");
+        }
+        if b[i..].starts_with(b"AKIA")
+            && run_len(b, i + 4, |c| c.is_ascii_uppercase() || c.is_ascii_digit()) >= 16
+        {
+            return Some("an AWS access key id");
+        }
+        for p in [
+            &b"ghp_"[..],
+            b"gho_",
+            b"ghu_",
+            b"ghs_",
+            b"ghr_",
+            b"github_pat_",
+        ] {
+            if b[i..].starts_with(p) && run_len(b, i + p.len(), is_tok) >= 20 {
+                return Some("a GitHub token");
+            }
+        }
+        for p in [&b"xoxb-"[..], b"xoxp-", b"xoxa-", b"xoxs-"] {
+            if b[i..].starts_with(p) && run_len(b, i + p.len(), is_tok) >= 10 {
+                return Some("a Slack token");
+            }
+        }
+    }
+    if s.contains("-----BEGIN") && s.contains("PRIVATE KEY") {
+        return Some("a PEM private key");
+    }
+    None
+}
+
+/// True for a string of at least [`BLOB_MIN_LEN`] characters from the base64,
+/// base64url or hex alphabets only.
+pub fn is_blob(s: &str) -> bool {
+    s.len() >= BLOB_MIN_LEN
+        && s.bytes()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'+' | b'/' | b'=' | b'_' | b'-'))
+}
+
+/// Scans a top-level record. `fail(code, field_path, message)` is called per finding.
+/// Returns the top-level keys that were flagged by name (so the unknown-field check does
+/// not report them twice).
+pub fn scan<'o>(obj: &'o Object, fail: &mut dyn FnMut(Code, &str, String)) -> BTreeSet<&'o str> {
+    let mut flagged = BTreeSet::new();
+    for (k, v) in obj.iter() {
+        if walk_member(k, v, k, true, fail) {
+            flagged.insert(k);
+        }
+    }
+    flagged
+}
+
+/// Checks one member (name and value); returns true when the name itself was flagged.
+fn walk_member(
+    k: &str,
+    v: &Value,
+    path: &str,
+    top: bool,
+    fail: &mut dyn FnMut(Code, &str, String),
+) -> bool {
+    let mut named = false;
+    if let Some(code) = name_rule(k) {
+        named = true;
+        let what = if code == Code::KeyMaterial {
+            "only key_index and key_count may describe keys"
+        } else {
+            "raw content and credentials must never be persisted"
+        };
+        fail(code, path, format!("field {path:?} is forbidden: {what}"));
+    }
+    if let Some(shape) = secret_shape(k) {
+        fail(
+            Code::SecretValue,
+            path,
+            format!("field name {path:?} contains {shape}"),
+        );
+    }
+    walk_value(v, path, top && DIGEST_FIELDS.contains(&k), fail);
+    named
+}
+
+fn walk_value(v: &Value, path: &str, digest: bool, fail: &mut dyn FnMut(Code, &str, String)) {
+    match v {
+        Value::String(s) => {
+            if let Some(shape) = secret_shape(s) {
+                fail(
+                    Code::SecretValue,
+                    path,
+                    format!("value of {path:?} contains {shape}"),
+                );
+            } else if !digest && is_blob(s) {
+                fail(
+                    Code::Blob,
+                    path,
+                    format!(
+                        "value of {path:?} is a {}-character base64/hex blob outside the declared digest fields",
+                        s.len()
+                    ),
+                );
+            }
+        }
+        Value::Array(a) => {
+            for (i, x) in a.iter().enumerate() {
+                walk_value(x, &format!("{path}[{i}]"), false, fail);
+            }
+        }
+        Value::Object(o) => {
+            for (k, x) in o.iter() {
+                walk_member(k, x, &format!("{path}.{k}"), false, fail);
+            }
+        }
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names() {
+        assert_eq!(name_rule("prompt"), Some(Code::ForbiddenField));
+        assert_eq!(name_rule("System-Prompt"), Some(Code::ForbiddenField));
+        assert_eq!(name_rule("Authorization"), Some(Code::ForbiddenField));
+        assert_eq!(name_rule("api_key"), Some(Code::KeyMaterial));
+        assert_eq!(name_rule("key_hash"), Some(Code::KeyMaterial));
+        assert_eq!(name_rule("key_index"), None);
+        assert_eq!(name_rule("prompt_tokens"), None);
+        assert_eq!(name_rule("model"), None);
+    }
+
+    #[test]
+    fn secrets() {
+        assert!(secret_shape("sk-proj-abcdefghijklmnopqrstuv").is_some());
+        assert!(secret_shape("key was sk-or-v1-0123456789abcdef0123").is_some());
+        assert!(secret_shape("Authorization: Bearer abcdefgh1234").is_some());
+        assert!(secret_shape("AKIAABCDEFGHIJKLMNOP").is_some());
+        assert!(secret_shape("-----BEGIN PRIVATE KEY-----").is_some());
+        assert!(secret_shape("http 429: rate limited (basic tier)").is_none());
+        assert!(secret_shape("task-xyz").is_none());
+        assert!(secret_shape("chatcmpl-AbCdEf0123456789").is_none());
+    }
+
+    #[test]
+    fn blobs() {
+        assert!(is_blob(&"QUJD".repeat(12)));
+        assert!(!is_blob("chatcmpl-AbCdEf0123456789"));
+        assert!(!is_blob(&"a b ".repeat(20)));
+    }
+}
