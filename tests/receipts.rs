@@ -186,6 +186,10 @@ fn usage_errors_exit_2() {
     let dir = testdata().join("valid/openai_csv");
     assert_eq!(evv(&dir, &["receipts", "missing.jsonl"]).0, 2);
     assert_eq!(
+        evv(&dir, &["receipts", "receipts.jsonl", "--require-usage"]).0,
+        2
+    );
+    assert_eq!(
         evv(
             &dir,
             &[

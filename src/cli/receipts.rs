@@ -22,8 +22,8 @@ pub struct ReceiptsArgs {
     /// A thermodynamics ledger (JSONL debits) to check against the receipts.
     #[arg(long, value_name = "LEDGER.jsonl")]
     pub thermo: Option<PathBuf>,
-    /// Refuse debits (and so their receipts) without usage.
-    #[arg(long)]
+    /// Refuse thermo debits without usage (requires --thermo).
+    #[arg(long, requires = "thermo")]
     pub require_usage: bool,
 }
 

@@ -9,7 +9,7 @@ use std::collections::BTreeSet;
 
 use crate::canon::{Object, Value};
 
-use super::receipt::DIGEST_FIELDS;
+use super::receipt::{DIGEST_FIELDS, FIELDS, USAGE_FIELDS};
 use super::Code;
 
 /// Field names (lowercase, `-` read as `_`) that hold raw content or credentials.
@@ -71,6 +71,10 @@ fn norm(name: &str) -> String {
 
 /// Classifies a field name: `Some(ForbiddenField | KeyMaterial)` when it must not appear.
 pub fn name_rule(name: &str) -> Option<Code> {
+    // Fast path: the declared field names (sorted tables) are never forbidden.
+    if FIELDS.binary_search(&name).is_ok() || USAGE_FIELDS.binary_search(&name).is_ok() {
+        return None;
+    }
     let n = norm(name);
     if FORBIDDEN_NAMES.contains(&n.as_str()) || FORBIDDEN_SUFFIXES.iter().any(|s| n.ends_with(s)) {
         return Some(Code::ForbiddenField);
@@ -95,21 +99,28 @@ fn run_len(b: &[u8], from: usize, pred: impl Fn(u8) -> bool) -> usize {
 /// Names the secret shape found in `s`, if any.
 pub fn secret_shape(s: &str) -> Option<&'static str> {
     let b = s.as_bytes();
-    let lower = s.to_ascii_lowercase();
-    let lb = lower.as_bytes();
-    let boundary = |i: usize| i == 0 || !b[i - 1].is_ascii_alphanumeric();
+    // Every shape contains `-`, `_`, a space or `AKIA`: most strings (digests, ids,
+    // numbers-as-text) contain none of them and are dismissed in one tight pass.
+    if !b.iter().any(|&c| matches!(c, b'-' | b'_' | b' ' | b'A')) {
+        return None;
+    }
+    let ci =
+        |i: usize, p: &[u8]| b.len() >= i + p.len() && b[i..i + p.len()].eq_ignore_ascii_case(p);
     for i in 0..b.len() {
-        if !boundary(i) {
+        // Every shape starts with one of these letters: skip the rest cheaply.
+        if !matches!(b[i], b's' | b'S' | b'b' | b'B' | b'A' | b'g' | b'x') {
             continue;
         }
-        let rest = &lb[i..];
-        if rest.starts_with(b"sk-") && run_len(b, i + 3, is_tok) >= 16 {
+        if i > 0 && b[i - 1].is_ascii_alphanumeric() {
+            continue;
+        }
+        if ci(i, b"sk-") && run_len(b, i + 3, is_tok) >= 16 {
             return Some("an sk-... API key");
         }
-        if rest.starts_with(b"bearer ") && run_len(b, i + 7, |c| !c.is_ascii_whitespace()) >= 8 {
+        if ci(i, b"bearer ") && run_len(b, i + 7, |c| !c.is_ascii_whitespace()) >= 8 {
             return Some("a Bearer authorization value");
         }
-        if rest.starts_with(b"basic ")
+        if ci(i, b"basic ")
             && run_len(b, i + 6, |c| {
                 c.is_ascii_alphanumeric() || c == b'+' || c == b'/' || c == b'='
             }) >= 12
@@ -243,6 +254,12 @@ mod tests {
         assert_eq!(name_rule("key_index"), None);
         assert_eq!(name_rule("prompt_tokens"), None);
         assert_eq!(name_rule("model"), None);
+        // The fast path must agree with the full rule for every declared field.
+        for f in FIELDS.iter().chain(USAGE_FIELDS.iter()) {
+            assert!(!FORBIDDEN_NAMES.contains(f), "{f}");
+            assert!(!FORBIDDEN_SUFFIXES.iter().any(|s| f.ends_with(s)), "{f}");
+            assert!(!f.contains("key") || KEY_FIELDS.contains(f), "{f}");
+        }
     }
 
     #[test]
@@ -255,6 +272,9 @@ mod tests {
         assert!(secret_shape("http 429: rate limited (basic tier)").is_none());
         assert!(secret_shape("task-xyz").is_none());
         assert!(secret_shape("chatcmpl-AbCdEf0123456789").is_none());
+        assert!(secret_shape("SK-ABCDEFGHIJKLMNOPQRST").is_some());
+        assert!(secret_shape("bearer abcdefgh1234").is_some());
+        assert!(secret_shape("ask-abcdefghijklmnopqrstuv").is_none());
     }
 
     #[test]
