@@ -5,7 +5,8 @@
 # producer's stdlib dialect) into a temporary directory (never committed).
 #
 # Usage: scripts/bench_receipts.sh [N]   (env EVV_BIN to use a prebuilt binary,
-#        BENCH_DIR to choose the scratch directory, default /tmp/evv_bench_receipts)
+#        BENCH_DIR to choose the scratch directory, default /tmp/evv_bench_receipts,
+#        BENCH_REUSE=1 to keep already generated inputs)
 # Prints wall time and peak RSS (from /usr/bin/time -v) of each run, and fails unless
 # the Python-produced chain verifies VALID and reconciles with pass: true.
 set -euo pipefail
@@ -19,6 +20,9 @@ if [ -z "${EVV_BIN:-}" ]; then
   EVV_BIN="${CARGO_TARGET_DIR:-target}/release/evv"
 fi
 
+if [ -n "${BENCH_REUSE:-}" ] && [ -s "$DIR/receipts.jsonl" ] && [ -s "$DIR/export.csv" ]; then
+  echo "== reusing $DIR (BENCH_REUSE set)"
+else
 echo "== generating $N receipts and $N export rows into $DIR"
 python3 - "$N" "$DIR" <<'PY'
 import hashlib, json, sys
@@ -61,6 +65,7 @@ with open(f"{d}/export.csv", "w") as f:
     f.write("id,object,created,model,prompt_tokens,completion_tokens,total_tokens\n")
     f.writelines(rows)
 PY
+fi
 ls -l "$DIR"/receipts.jsonl "$DIR"/export.csv
 
 measure() {

@@ -289,6 +289,14 @@ pub fn read_export<R: BufRead>(mut r: R) -> std::io::Result<Export> {
         errors: Vec::new(),
         seen: 0,
     };
+    if r.fill_buf()?.starts_with(&[0xEF, 0xBB, 0xBF]) {
+        ex.errors.push(RowError {
+            row: 0,
+            line: 1,
+            message: "byte-order mark before the export (spreadsheet export?): remove it".into(),
+        });
+        return Ok(ex);
+    }
     let first = loop {
         let b = r.fill_buf()?;
         match b
@@ -477,5 +485,64 @@ fn csv<R: BufRead>(r: R, ex: &mut Export, models: &mut Interner) {
                 break;
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(s: &str) -> Export {
+        read_export(s.as_bytes()).unwrap()
+    }
+
+    #[test]
+    fn format_detection() {
+        let row = r#"{"id":"gen-1","model":"m","created_at":"2024-11-22T18:33:20Z","tokens_prompt":1,"tokens_completion":2}"#;
+        // A single generation response: {"data": {...}}.
+        let e = read(&format!("{{\"data\":{row}}}"));
+        assert_eq!(
+            (e.format, e.rows.len(), e.errors.len()),
+            (ExportFormat::Json, 1, 0)
+        );
+        assert_eq!(e.rows[0].t_ms, 1_732_300_400_000);
+        // Pretty-printed document whose first line is not a complete value.
+        let e = read(&format!("{{\n \"data\": [{row}, {row}]\n}}\n"));
+        assert_eq!((e.format, e.rows.len()), (ExportFormat::Json, 2));
+        // JSON Lines.
+        let e = read(&format!("{row}\n{row}\n{row}\n"));
+        assert_eq!(
+            (e.format, e.rows.len(), e.seen),
+            (ExportFormat::Jsonl, 3, 3)
+        );
+        // One line only: a document holding one row.
+        let e = read(&format!("{row}\n"));
+        assert_eq!((e.format, e.rows.len()), (ExportFormat::Json, 1));
+        // CSV.
+        let e = read("request_id,model,timestamp_ms,input_tokens,output_tokens\nr,m,5,1,2\n");
+        assert_eq!((e.format, e.rows.len()), (ExportFormat::Csv, 1));
+        assert_eq!(e.rows[0].request_key, sha256(b"r"));
+    }
+
+    #[test]
+    fn row_mapping_is_strict() {
+        let e = read("id,model,created,prompt_tokens,completion_tokens\nr,m,1.5,1,2\nr2,m,1,-1,2\nr3,,1,1,2\n");
+        assert_eq!(e.rows.len(), 0);
+        assert_eq!(e.errors.len(), 3);
+        let e = read(
+            r#"[{"id":"a","request_id":"b","model":"m","created":1,"prompt_tokens":1,"completion_tokens":1}]"#,
+        );
+        assert!(e.errors[0].message.contains("ambiguous"), "{:?}", e.errors);
+        let e = read(
+            r#"[{"id":"a","model":"m","created":1,"created_at":"2024-01-01T00:00:00Z","prompt_tokens":1,"completion_tokens":1}]"#,
+        );
+        assert!(e.errors[0].message.contains("ambiguous"), "{:?}", e.errors);
+        let e = read(
+            r#"[{"id":"a","model":"m","created":1,"usage":{"prompt_tokens":3,"completion_tokens":4,"total_tokens":7}}]"#,
+        );
+        assert_eq!(
+            (e.rows[0].prompt, e.rows[0].completion, e.rows[0].total),
+            (3, 4, Some(7))
+        );
     }
 }
