@@ -215,6 +215,8 @@ fn verdict_text_snapshots() {
     }
     let v = support::valid_cases();
     insta::assert_snapshot!("receipts_valid_openai_chain", render_text(&run(&v[0])));
+    let gap = cases.iter().find(|c| c.name == "gap").unwrap();
+    insta::assert_snapshot!("receipts_gap_json", evv::verdict::render_json(&run(gap)));
 }
 
 #[test]

@@ -10,10 +10,10 @@
 //! * [`receipt`]: the per-line checks (required content, hash preimages).
 //! * [`privacy`]: the receipt-only scanners (forbidden fields, secrets, blobs).
 //! * [`chain`]: the chain of custody across lines (duplicates, forks, gaps, reordering).
-//! * [`verify`]: streaming driver tying the three together ([`verify_receipts`]).
+//! * [`verify`](mod@verify): streaming driver tying the three together ([`verify_receipts`]).
 //! * [`export`] and [`csv`]: provider usage exports (CSV, JSON, JSONL).
-//! * [`reconcile`]: the hash join of receipts against an export and its JSON report.
-//! * [`thermo`]: the thermodynamics debit ledger.
+//! * [`reconcile`](mod@reconcile): the hash join of receipts against an export and its JSON report.
+//! * [`thermo`](mod@thermo): the thermodynamics debit ledger.
 
 pub mod chain;
 pub mod csv;
