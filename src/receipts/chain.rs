@@ -303,4 +303,41 @@ mod tests {
         assert_eq!(run(&[r(1, 0), r(2, 1), r(4, 3)]), vec![(3, Code::Gap)]);
         assert_eq!(run(&[r(2, 1), r(3, 2)]), vec![(1, Code::Gap)]);
     }
+
+    /// Every single mutation of every position of chains of 1..8 receipts yields
+    /// exactly its own code (deleting the last receipt is undetectable by design).
+    #[test]
+    fn exhaustive_single_mutations() {
+        let only = |got: Vec<(u64, Code)>, want: Code, what: &str| {
+            assert!(!got.is_empty(), "{what}: nothing reported");
+            assert!(got.iter().all(|(_, c)| *c == want), "{what}: {got:?}");
+        };
+        for n in 1..=8u8 {
+            let chain: Vec<ChainFields> = (1..=n).map(|i| r(i, i - 1)).collect();
+            assert!(run(&chain).is_empty());
+            for k in 0..n as usize {
+                let mut c = chain.clone();
+                c.remove(k);
+                if k + 1 == n as usize {
+                    assert!(run(&c).is_empty(), "tail deletion is invisible");
+                } else {
+                    only(run(&c), Code::Gap, &format!("n={n} delete {k}"));
+                }
+                let mut c = chain.clone();
+                c.insert(k + 1, chain[k]);
+                only(run(&c), Code::DuplicateId, &format!("n={n} duplicate {k}"));
+                let mut c = chain.clone();
+                let mut alt = chain[k];
+                alt.id = h(200);
+                alt.hash = h(201);
+                c.insert(k + 1, alt);
+                only(run(&c), Code::Fork, &format!("n={n} fork at {k}"));
+                if k + 1 < n as usize {
+                    let mut c = chain.clone();
+                    c.swap(k, k + 1);
+                    only(run(&c), Code::Reordered, &format!("n={n} swap {k}"));
+                }
+            }
+        }
+    }
 }

@@ -77,6 +77,11 @@ pub fn schema_version_hash() -> String {
     sha256_hex(SCHEMA_ID.as_bytes())
 }
 
+fn expected_version_hash() -> &'static str {
+    static H: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    H.get_or_init(schema_version_hash)
+}
+
 /// Default host allowlist per `provider_id` (used when no `--allow-host` is given).
 pub fn default_hosts(provider_id: &str) -> &'static [&'static str] {
     match provider_id {
@@ -436,7 +441,7 @@ fn content(cx: &mut Ctx, obj: &Object, opts: &LineOptions, facts: &mut LineFacts
                 format!("schema_id must be {SCHEMA_ID:?}"),
             );
         } else if let Some(h) = req(cx, obj, "schema_version_hash") {
-            if h.as_str() != Some(schema_version_hash().as_str()) {
+            if h.as_str() != Some(expected_version_hash()) {
                 cx.fail(
                     Code::SchemaVersion,
                     Some("schema_version_hash"),
