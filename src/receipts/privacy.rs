@@ -106,48 +106,51 @@ pub fn secret_shape(s: &str) -> Option<&'static str> {
     }
     let ci =
         |i: usize, p: &[u8]| b.len() >= i + p.len() && b[i..i + p.len()].eq_ignore_ascii_case(p);
+    let starts = |i: usize, p: &[u8]| b[i..].starts_with(p);
     for i in 0..b.len() {
-        // Every shape starts with one of these letters: skip the rest cheaply.
-        if !matches!(b[i], b's' | b'S' | b'b' | b'B' | b'A' | b'g' | b'x') {
-            continue;
-        }
         if i > 0 && b[i - 1].is_ascii_alphanumeric() {
             continue;
         }
-        if ci(i, b"sk-") && run_len(b, i + 3, is_tok) >= 16 {
-            return Some("an sk-... API key");
-        }
-        if ci(i, b"bearer ") && run_len(b, i + 7, |c| !c.is_ascii_whitespace()) >= 8 {
-            return Some("a Bearer authorization value");
-        }
-        if ci(i, b"basic ")
-            && run_len(b, i + 6, |c| {
-                c.is_ascii_alphanumeric() || c == b'+' || c == b'/' || c == b'='
-            }) >= 12
-        {
-            return Some("a Basic authorization value");
-        }
-        if b[i..].starts_with(b"AKIA")
-            && run_len(b, i + 4, |c| c.is_ascii_uppercase() || c.is_ascii_digit()) >= 16
-        {
-            return Some("an AWS access key id");
-        }
-        for p in [
-            &b"ghp_"[..],
-            b"gho_",
-            b"ghu_",
-            b"ghs_",
-            b"ghr_",
-            b"github_pat_",
-        ] {
-            if b[i..].starts_with(p) && run_len(b, i + p.len(), is_tok) >= 20 {
-                return Some("a GitHub token");
+        // Dispatch on the first byte so most positions cost one comparison.
+        let hit = match b[i] {
+            b's' | b'S' => {
+                (ci(i, b"sk-") && run_len(b, i + 3, is_tok) >= 16).then_some("an sk-... API key")
             }
-        }
-        for p in [&b"xoxb-"[..], b"xoxp-", b"xoxa-", b"xoxs-"] {
-            if b[i..].starts_with(p) && run_len(b, i + p.len(), is_tok) >= 10 {
-                return Some("a Slack token");
+            b'b' | b'B' => {
+                if ci(i, b"bearer ") && run_len(b, i + 7, |c| !c.is_ascii_whitespace()) >= 8 {
+                    Some("a Bearer authorization value")
+                } else if ci(i, b"basic ")
+                    && run_len(b, i + 6, |c| {
+                        c.is_ascii_alphanumeric() || c == b'+' || c == b'/' || c == b'='
+                    }) >= 12
+                {
+                    Some("a Basic authorization value")
+                } else {
+                    None
+                }
             }
+            b'A' => (starts(i, b"AKIA")
+                && run_len(b, i + 4, |c| c.is_ascii_uppercase() || c.is_ascii_digit()) >= 16)
+                .then_some("an AWS access key id"),
+            b'g' => [
+                &b"ghp_"[..],
+                b"gho_",
+                b"ghu_",
+                b"ghs_",
+                b"ghr_",
+                b"github_pat_",
+            ]
+            .iter()
+            .any(|p| starts(i, p) && run_len(b, i + p.len(), is_tok) >= 20)
+            .then_some("a GitHub token"),
+            b'x' => [&b"xoxb-"[..], b"xoxp-", b"xoxa-", b"xoxs-"]
+                .iter()
+                .any(|p| starts(i, p) && run_len(b, i + p.len(), is_tok) >= 10)
+                .then_some("a Slack token"),
+            _ => None,
+        };
+        if hit.is_some() {
+            return hit;
         }
     }
     if s.contains("-----BEGIN") && s.contains("PRIVATE KEY") {
@@ -202,7 +205,12 @@ fn walk_member(
             format!("field name {path:?} contains {shape}"),
         );
     }
-    walk_value(v, path, top && DIGEST_FIELDS.contains(&k), fail);
+    walk_value(
+        v,
+        path,
+        top && DIGEST_FIELDS.binary_search(&k).is_ok(),
+        fail,
+    );
     named
 }
 
