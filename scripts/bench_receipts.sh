@@ -75,10 +75,12 @@ measure() {
   /usr/bin/time -v "$@" >"$DIR/out.$label.txt" 2>"$log"
   local rc=$?
   set -e
-  local wall rss
+  local wall rss usr sys
   wall=$(grep "Elapsed (wall clock)" "$log" | awk '{print $NF}')
   rss=$(grep "Maximum resident set size" "$log" | awk '{print $NF}')
-  echo "$label: exit $rc, wall $wall, peak RSS $((rss / 1024)) MiB"
+  usr=$(grep "User time" "$log" | awk '{print $NF}')
+  sys=$(grep "System time" "$log" | awk '{print $NF}')
+  echo "$label: exit $rc, wall $wall, CPU ${usr}s user + ${sys}s sys, peak RSS $((rss / 1024)) MiB"
   [ "$rc" -eq 0 ] || { head -20 "$DIR/out.$label.txt"; exit 1; }
 }
 
