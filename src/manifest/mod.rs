@@ -492,28 +492,28 @@ fn parse_manifest(bytes: &[u8], report: &mut Report) -> Option<(Value, List)> {
             format!("unknown field `{k}` ignored"),
         );
     }
-    let string_field =
-        |name: &str, valid: &dyn Fn(&str) -> bool, what: &str, report: &mut Report| match obj
-            .get(name)
-        {
-            None => {
-                report.fail(
-                    Code::FieldMissing,
-                    subj().field(name),
-                    format!("missing field `{name}`"),
-                );
-                None
-            }
-            Some(Value::String(s)) if valid(s) => Some(s.clone()),
-            Some(_) => {
-                report.fail(
-                    Code::FieldInvalid,
-                    subj().field(name),
-                    format!("`{name}` must be {what}"),
-                );
-                None
-            }
-        };
+    let string_field = |name: &str,
+                        valid: &dyn Fn(&str) -> bool,
+                        what: &str,
+                        report: &mut Report| match obj.get(name) {
+        None => {
+            report.fail(
+                Code::FieldMissing,
+                subj().field(name),
+                format!("missing field `{name}`"),
+            );
+            None
+        }
+        Some(Value::String(s)) if valid(s) => Some(s.clone()),
+        Some(_) => {
+            report.fail(
+                Code::FieldInvalid,
+                subj().field(name),
+                format!("`{name}` must be {what}"),
+            );
+            None
+        }
+    };
     let trace = string_field("trace_id", &is_uuid, "a lowercase UUID string", report);
     let created = string_field(
         "created_at",
@@ -777,4 +777,3 @@ pub fn is_rfc3339(s: &str) -> bool {
         }
     }
 }
-
