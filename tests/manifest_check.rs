@@ -250,3 +250,30 @@ fn shape_helpers() {
     assert!(valid_list_path("a/b.json").is_ok());
     assert!(valid_list_path("a/").is_err());
 }
+
+/// The worked example of SPEC.md §4.4, byte for byte.
+#[test]
+fn spec_worked_example() {
+    let hello = b"hello\n";
+    let manifest = "{\n  \"canonical_json\": \"canonicaljson\",\n  \"created_at\": \"2026-01-02T03:04:05Z\",\n  \"files\": [\n    {\n      \"path\": \"hello.txt\",\n      \"sha256\": \"5891b5b522d5df086d0ff0b110fbd9d21bb4fc7163af34d08286a2e846f6be03\",\n      \"size\": 6\n    }\n  ],\n  \"schema\": \"if.emotion.bundle.manifest/v1\",\n  \"trace_id\": \"6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b\"\n}\n";
+    assert_eq!(manifest.len(), 336);
+    let mh = hex::encode(Sha256::digest(manifest.as_bytes()));
+    assert_eq!(
+        mh,
+        "5dd3b0a1d98fc99c72e994631deb77448a4a2f4d0f6d43ebc877c1c13666dcc8"
+    );
+    let sums = format!(
+        "5891b5b522d5df086d0ff0b110fbd9d21bb4fc7163af34d08286a2e846f6be03  hello.txt\n{mh}  manifest.json\n"
+    );
+    assert_eq!(sums.len(), 156);
+    assert_eq!(
+        hex::encode(Sha256::digest(sums.as_bytes())),
+        "bc09884ccfb8a2659e63da5ea294d8fb589ca3af7a488aab89b8a38c305072b9"
+    );
+    let mut f = Files::new();
+    f.insert("hello.txt".into(), hello.to_vec());
+    f.insert("manifest.json".into(), manifest.as_bytes().to_vec());
+    f.insert("sha256s.txt".into(), sums.into_bytes());
+    let r = run(&f);
+    assert_eq!(codes(&r), vec![], "{}", render_text(&r));
+}
