@@ -239,13 +239,24 @@ pub fn read_path(
 
 /// Reads a gzip-compressed or plain tar archive from any reader (detected from its
 /// first bytes). Used by [`read_path`], and by tests and fuzzers on in-memory bytes.
-pub fn read_archive<R: Read>(
+pub fn read_archive<R: Read + Send>(
     input: R,
     limits: &Limits,
     sink: &mut dyn EntrySink,
     report: &mut Report,
 ) -> Result<Summary, OpenError> {
-    let mut raw = stream::Raw::new(input);
+    std::thread::scope(|scope| {
+        let raw = stream::Raw::spawn(scope, input);
+        read_stream(raw, limits, sink, report)
+    })
+}
+
+fn read_stream(
+    mut raw: stream::Raw<'_>,
+    limits: &Limits,
+    sink: &mut dyn EntrySink,
+    report: &mut Report,
+) -> Result<Summary, OpenError> {
     let head = raw.peek(512).map_err(|f| OpenError::Io(f.message))?;
     let format = if head.len() >= 2 && head[0] == 0x1f && head[1] == 0x8b {
         Format::TarGzip

@@ -3,6 +3,8 @@
 //! the tar layer consumes.
 
 use std::io::Read;
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
+use std::thread::ScopedJoinHandle;
 
 use flate2::{Crc, Decompress, FlushDecompress, Status};
 use sha2::{Digest, Sha256};
@@ -41,79 +43,135 @@ impl Fault {
     }
 }
 
-/// The input file: every byte read is hashed exactly once (the tarball hash).
+/// What the reader thread hands over: a full chunk (only the last may be short).
+type Chunk = Result<Vec<u8>, String>;
+
+/// The reader thread's result: tarball hash and input length, or the I/O error.
+type Hashed = (Result<[u8; 32], String>, u64);
+
+/// Reads `input` in full chunks, hashing each (the tarball hash) on this thread so
+/// that hashing the compressed bytes overlaps with inflating and hashing files.
+fn read_and_hash<R: Read>(
+    mut input: R,
+    tx: SyncSender<Chunk>,
+    recycle: Receiver<Vec<u8>>,
+) -> Hashed {
+    let mut hasher = Sha256::new();
+    let mut total: u64 = 0;
+    loop {
+        let mut buf = recycle.try_recv().unwrap_or_else(|_| vec![0u8; BUF_SIZE]);
+        buf.resize(BUF_SIZE, 0);
+        let mut n = 0;
+        while n < buf.len() {
+            match input.read(&mut buf[n..]) {
+                Ok(0) => break,
+                Ok(k) => n += k,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    let msg = format!("read error: {e}");
+                    let _ = tx.send(Err(msg.clone()));
+                    return (Err(msg), total);
+                }
+            }
+        }
+        buf.truncate(n);
+        hasher.update(&buf);
+        total += n as u64;
+        let last = n < BUF_SIZE;
+        if n > 0 && tx.send(Ok(buf)).is_err() {
+            // The consumer stopped early (unrecognised input); nothing more to do.
+            return (Ok(hasher.finalize().into()), total);
+        }
+        if last {
+            return (Ok(hasher.finalize().into()), total);
+        }
+    }
+}
+
+/// The input file as chunks from the reader thread: every byte is hashed exactly
+/// once there (the tarball hash), in the same pass that parses it here.
 pub(crate) struct Raw<'a> {
-    inner: Box<dyn Read + 'a>,
-    buf: Box<[u8]>,
+    rx: Receiver<Chunk>,
+    recycle: SyncSender<Vec<u8>>,
+    thread: Option<ScopedJoinHandle<'a, Hashed>>,
+    buf: Vec<u8>,
     pos: usize,
-    end: usize,
-    hasher: Sha256,
-    total: u64,
+    /// Bytes handed over before `buf`.
+    before: u64,
     eof: bool,
 }
 
 impl<'a> Raw<'a> {
-    pub fn new<R: Read + 'a>(r: R) -> Self {
+    /// Starts the reader thread inside `scope`.
+    pub fn spawn<'env, R: Read + Send + 'a>(
+        scope: &'a std::thread::Scope<'a, 'env>,
+        input: R,
+    ) -> Self {
+        let (tx, rx) = sync_channel::<Chunk>(4);
+        let (recycle, back) = sync_channel::<Vec<u8>>(4);
+        let thread = scope.spawn(move || read_and_hash(input, tx, back));
         Raw {
-            inner: Box::new(r),
-            buf: vec![0u8; BUF_SIZE].into_boxed_slice(),
+            rx,
+            recycle,
+            thread: Some(thread),
+            buf: Vec::new(),
             pos: 0,
-            end: 0,
-            hasher: Sha256::new(),
-            total: 0,
+            before: 0,
             eof: false,
         }
     }
 
-    fn read_more(&mut self) -> Result<usize, Fault> {
+    /// Replaces the exhausted chunk with the next one; false at end of input.
+    fn next_chunk(&mut self) -> Result<bool, Fault> {
         if self.eof {
-            return Ok(0);
+            return Ok(false);
         }
-        if self.pos == self.end {
-            self.pos = 0;
-            self.end = 0;
-        } else if self.end == self.buf.len() {
-            self.buf.copy_within(self.pos..self.end, 0);
-            self.end -= self.pos;
-            self.pos = 0;
-        }
-        loop {
-            match self.inner.read(&mut self.buf[self.end..]) {
-                Ok(0) => {
-                    self.eof = true;
-                    return Ok(0);
-                }
-                Ok(n) => {
-                    self.hasher.update(&self.buf[self.end..self.end + n]);
-                    self.end += n;
-                    self.total += n as u64;
-                    return Ok(n);
-                }
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(Fault::new(InputCode::Read, format!("read error: {e}"))),
+        match self.rx.recv() {
+            Ok(Ok(next)) => {
+                self.before += self.buf.len() as u64;
+                let old = std::mem::replace(&mut self.buf, next);
+                let _ = self.recycle.try_send(old);
+                self.pos = 0;
+                Ok(true)
+            }
+            Ok(Err(msg)) => {
+                self.eof = true;
+                Err(Fault::new(InputCode::Read, msg))
+            }
+            Err(_) => {
+                self.eof = true;
+                Ok(false)
             }
         }
     }
 
-    /// Up to `n` bytes from the current position without consuming them.
+    /// Up to `n` bytes from the current position without consuming them (only used
+    /// at the start, where the first chunk is full unless the input is shorter).
     pub fn peek(&mut self, n: usize) -> Result<&[u8], Fault> {
-        while self.end - self.pos < n && !self.eof {
-            self.read_more()?;
+        if self.pos == self.buf.len() {
+            self.next_chunk()?;
         }
-        let m = n.min(self.end - self.pos);
+        let m = n.min(self.buf.len() - self.pos);
         Ok(&self.buf[self.pos..self.pos + m])
     }
 
-    /// The buffered bytes, reading more if none are buffered (empty at end of input).
+    /// The buffered bytes, fetching the next chunk if none are left (empty at end).
     pub fn fill(&mut self) -> Result<&[u8], Fault> {
-        if self.pos == self.end {
-            self.read_more()?;
+        while self.pos == self.buf.len() {
+            if !self.next_chunk()? {
+                break;
+            }
         }
-        Ok(&self.buf[self.pos..self.end])
+        Ok(&self.buf[self.pos..])
     }
 
     pub fn consume(&mut self, n: usize) {
-        self.pos = (self.pos + n).min(self.end);
+        self.pos = (self.pos + n).min(self.buf.len());
+    }
+
+    /// Input bytes consumed so far.
+    pub fn offset(&self) -> u64 {
+        self.before + self.pos as u64
     }
 
     /// One byte, or `None` at end of input.
@@ -130,25 +188,26 @@ impl<'a> Raw<'a> {
         Ok(self.fill()?.is_empty())
     }
 
-    /// Reads the rest of the input (hashing it) and returns the tarball hash and the
-    /// input length; an I/O error is reported and yields no hash.
+    /// Lets the reader thread read the rest of the input (hashing it) and returns the
+    /// tarball hash and the input length; an I/O error is reported and yields no hash.
     pub fn finish(mut self, report: &mut Report) -> (Option<[u8; 32]>, u64) {
-        loop {
-            self.pos = self.end;
-            match self.read_more() {
-                Ok(0) => break,
-                Ok(_) => continue,
-                Err(f) => {
-                    report.fail(
-                        f.code,
-                        Subject::file(""),
-                        format!("{}; the tarball hash could not be computed", f.message),
-                    );
-                    return (None, self.total);
-                }
+        // Drain without parsing; the thread hashes as it reads.
+        while let Ok(Ok(_)) = self.rx.recv() {}
+        let (hash, total) = match self.thread.take().map(|t| t.join()) {
+            Some(Ok(h)) => h,
+            _ => (Err("the input reader stopped unexpectedly".into()), 0),
+        };
+        match hash {
+            Ok(h) => (Some(h), total),
+            Err(msg) => {
+                report.fail(
+                    InputCode::Read,
+                    Subject::file(""),
+                    format!("{msg}; the tarball hash could not be computed"),
+                );
+                (None, total)
             }
         }
-        (Some(self.hasher.finalize().into()), self.total)
     }
 }
 
@@ -477,7 +536,7 @@ impl<'a> Stream<'a> {
                         Subject::file(""),
                         format!(
                             "bytes follow the gzip member that ends at input offset {} (a second member or appended data)",
-                            raw.total - (raw.end - raw.pos) as u64
+                            raw.offset()
                         ),
                     ),
                     Err(f) => report.fail(f.code, Subject::file(""), f.message),
