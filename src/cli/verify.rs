@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::{display_name, emit, CliError, OutputFormat, TrustArgs};
-use crate::container::{verify_path, Limits, OpenError, VerifyOptions};
+use crate::container::{verify_path_full, Limits, OpenError, VerifyOptions};
 use crate::crypto::trust::TrustStore;
 
 /// `evv verify PATH`.
@@ -89,8 +89,17 @@ pub fn run(a: VerifyArgs, fmt: OutputFormat) -> Result<i32, CliError> {
         allow_compromised: a.allow_compromised,
         display_name: Some(display_name(&a.path)),
     };
-    match verify_path(&a.path, &opts) {
-        Ok(report) => emit(&report, fmt),
+    match verify_path_full(&a.path, &opts) {
+        Ok(v) => {
+            if let Some(bytes) = &v.manifest_bytes {
+                if let Err(e) = crate::canon::parse(bytes) {
+                    let d =
+                        super::diag::JsonDiagnostic::new(crate::manifest::MANIFEST_PATH, bytes, &e);
+                    eprintln!("{:?}", miette::Report::new(d));
+                }
+            }
+            emit(&v.report, fmt)
+        }
         Err(OpenError::Io(m)) | Err(OpenError::Unrecognized(m)) => Err(CliError::Usage(m)),
     }
 }

@@ -43,10 +43,33 @@ impl EntrySink for VerifySink {
     }
 }
 
+/// A verification's report plus what a front end needs to explain it.
+#[derive(Clone, Debug)]
+pub struct Verification {
+    /// The verdict.
+    pub report: Report,
+    /// The bytes of `payload/manifest.json` when they were read (for diagnostics
+    /// such as a parse error rendered with its source excerpt).
+    pub manifest_bytes: Option<Vec<u8>>,
+}
+
 /// Verifies a bundle (gzip tar, plain tar or directory) in one streaming pass:
 /// container rules, tarball hash, manifest and hash lists, then the bundle's own
 /// checks. `Err` only when `path` cannot be opened or is not a bundle at all.
+///
+/// ```
+/// use evv::container::{verify_path, VerifyOptions};
+/// let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+///     .join("testdata/bundle-basic/valid.tar.gz");
+/// let report = verify_path(&path, &VerifyOptions::default()).unwrap();
+/// assert!(report.facts.contains_key("tarball_sha256"));
+/// ```
 pub fn verify_path(path: &Path, opts: &VerifyOptions) -> Result<Report, OpenError> {
+    verify_path_full(path, opts).map(|v| v.report)
+}
+
+/// [`verify_path`], also returning the manifest bytes.
+pub fn verify_path_full(path: &Path, opts: &VerifyOptions) -> Result<Verification, OpenError> {
     let name = opts
         .display_name
         .clone()
@@ -89,10 +112,17 @@ pub fn verify_path(path: &Path, opts: &VerifyOptions) -> Result<Report, OpenErro
             }
         }
     }
+    let VerifySink { manifest, bundle } = sink;
     if summary.complete {
-        let VerifySink { manifest, bundle } = sink;
         let parsed = manifest.check(&summary.records, &mut report);
         bundle.finish(&summary.records, parsed.as_ref(), &mut report);
     }
-    Ok(report)
+    let manifest_bytes = match manifest.manifest {
+        crate::manifest::Slot::Present(b) => Some(b),
+        _ => None,
+    };
+    Ok(Verification {
+        report,
+        manifest_bytes,
+    })
 }
