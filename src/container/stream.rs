@@ -324,13 +324,13 @@ impl Gzip {
             if status == Status::StreamEnd {
                 self.ended = true;
                 self.trailer = self.check_trailer(raw)?;
-            } else if made == 0 && used == 0 && at_eof {
-                return Err(truncated_gzip());
-            } else if made == 0 && used == 0 && status == Status::BufError {
-                return Err(Fault::new(
-                    Code::GzipCorrupt,
-                    "deflate data makes no progress",
-                ));
+            } else if made == 0 && used == 0 {
+                // Input that yields nothing cannot be inflated; stop rather than loop.
+                return Err(if at_eof {
+                    truncated_gzip()
+                } else {
+                    Fault::new(Code::GzipCorrupt, "deflate data makes no progress")
+                });
             }
         }
         Ok(&self.out[self.opos..self.oend])
