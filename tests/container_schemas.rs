@@ -16,6 +16,8 @@ fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+type Edit = Box<dyn Fn(&mut evv::canon::Object)>;
+
 fn validator(name: &str) -> jsonschema::Validator {
     let text = std::fs::read_to_string(root().join("schemas").join(name)).unwrap();
     let schema: serde_json::Value = serde_json::from_str(&text).unwrap();
@@ -31,8 +33,10 @@ fn every_fixture_verdict_matches_the_verdict_schema() {
     let v = validator("verdict.schema.json");
     for c in corpus() {
         let path = root().join("testdata/bundle-basic").join(c.name);
-        let mut opts = VerifyOptions::default();
-        opts.allow_compromised = c.args.iter().any(|a| a == "--allow-compromised");
+        let opts = VerifyOptions {
+            allow_compromised: c.args.iter().any(|a| a == "--allow-compromised"),
+            ..VerifyOptions::default()
+        };
         let json = render_json(&verify_path(&path, &opts).unwrap());
         let inst: serde_json::Value = serde_json::from_str(&json).unwrap();
         let errs = errors(&v, &inst);
@@ -46,7 +50,7 @@ fn manifest_schema_accepts_the_fixture_and_rejects_bad_shapes() {
     let parse = |b: &[u8]| -> serde_json::Value { serde_json::from_slice(b).unwrap() };
     let good = valid_files();
     assert!(errors(&v, &parse(&good["manifest.json"])).is_empty());
-    let bad_edits: Vec<(&str, Box<dyn Fn(&mut evv::canon::Object)>)> = vec![
+    let bad_edits: Vec<(&str, Edit)> = vec![
         (
             "schema",
             Box::new(|o| {
