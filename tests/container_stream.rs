@@ -413,3 +413,19 @@ fn random_mutations_are_survived() {
         off += BLOCK + size.div_ceil(BLOCK) * BLOCK;
     }
 }
+
+/// A hundred thousand and one tiny entries stop at the default entry limit.
+#[test]
+fn many_tiny_entries_stop_at_the_default_limit() {
+    let mut w = TarWriter::new();
+    w.dir("payload/");
+    for i in 0..Limits::default().max_entries {
+        w.dir(&format!("payload/d{i}/"));
+    }
+    let bytes = w.finish();
+    let t = std::time::Instant::now();
+    let (s, r) = read(&bytes, Limits::default());
+    only(&r, Code::LimitEntries);
+    assert!(!s.complete);
+    assert!(t.elapsed() < std::time::Duration::from_secs(20));
+}

@@ -3,7 +3,7 @@
 use std::io::Read;
 use std::path::Path;
 
-use super::{read_path, EntrySink, Format, Limits, OpenError};
+use super::{read_path, EntrySink, Limits, OpenError};
 use crate::bundle::{BundleOptions, BundleSink};
 use crate::crypto::trust::TrustStore;
 use crate::manifest::Collector;
@@ -82,13 +82,13 @@ pub fn verify_path_full(path: &Path, opts: &VerifyOptions) -> Result<Verificatio
             trust: opts.trust.clone(),
         }),
     };
-    let summary = read_path(path, &opts.limits, &mut sink, &mut report)?;
-    if opts.expect_sha256.is_some() && summary.format == Format::Directory {
+    if opts.expect_sha256.is_some() && path.is_dir() {
         return Err(OpenError::Unrecognized(format!(
             "{}: --expect-sha256 needs an archive file; a directory has no tarball hash",
             path.display()
         )));
     }
+    let summary = read_path(path, &opts.limits, &mut sink, &mut report)?;
     report.fact("container", summary.format.name());
     if let Some(h) = summary.tarball_sha256 {
         report.fact("tarball_sha256", hex::encode(h));
