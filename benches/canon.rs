@@ -34,7 +34,10 @@ fn main() {
     }
     let parse = t.elapsed().as_secs_f64();
 
-    let values: Vec<_> = lines.iter().map(|l| evv::canon::parse(l).unwrap()).collect();
+    let values: Vec<_> = lines
+        .iter()
+        .map(|l| evv::canon::parse(l).unwrap())
+        .collect();
     let mut row = |name: &str, d: evv::canon::Dialect| {
         let t = Instant::now();
         for _ in 0..reps {
@@ -43,10 +46,21 @@ fn main() {
             }
         }
         let s = t.elapsed().as_secs_f64();
-        println!("canon+sha256 {name:<14} {:>8.1} MB/s  {:>5.2}x raw sha256", bytes as f64 / s / 1e6, s / sha);
+        println!(
+            "canon+sha256 {name:<14} {:>8.1} MB/s  {:>5.2}x raw sha256",
+            bytes as f64 / s / 1e6,
+            s / sha
+        );
     };
-    println!("raw sha256                  {:>8.1} MB/s", bytes as f64 / sha / 1e6);
-    println!("parse                       {:>8.1} MB/s  {:>5.2}x raw sha256", bytes as f64 / parse / 1e6, parse / sha);
+    println!(
+        "raw sha256                  {:>8.1} MB/s",
+        bytes as f64 / sha / 1e6
+    );
+    println!(
+        "parse                       {:>8.1} MB/s  {:>5.2}x raw sha256",
+        bytes as f64 / parse / 1e6,
+        parse / sha
+    );
     row("python", evv::canon::Dialect::Python);
     row("canonicaljson", evv::canon::Dialect::CanonicalJson);
     row("jcs", evv::canon::Dialect::Jcs);

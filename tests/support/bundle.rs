@@ -653,9 +653,9 @@ pub fn reseal_manifest(b: &mut Bundle) {
         })
         .collect();
     let m = obj! {
-        "schema" => "if.emotion.evidence_bundle.v2",
+        "schema" => "if.emotion.bundle.manifest/v1",
         "trace_id" => b.params.trace_id.as_str(),
-        "created" => "2026-11-23T19:05:09Z",
+        "created_at" => "2026-11-23T19:05:09Z",
         "canonical_json" => b.params.dialect.name(),
         "files" => Value::Array(files),
     };
