@@ -2,12 +2,14 @@
 
 #[path = "support/archive.rs"]
 mod archive;
+#[path = "support/bundle.rs"]
+mod bundle;
 #[path = "support/bundle_fixtures.rs"]
 mod bundle_fixtures;
 
 use std::path::Path;
 
-use bundle_fixtures::{valid_files, Files};
+use bundle_fixtures::{trust, valid_files, Files};
 use evv::container::{verify_path, Code, Limits, VerifyOptions};
 use evv::manifest::Code as MCode;
 use evv::verdict::{render_text, Code as AnyCode, Report};
@@ -25,6 +27,7 @@ fn verify(root: &Path, limits: Limits) -> Report {
         root,
         &VerifyOptions {
             limits,
+            trust: trust(),
             ..VerifyOptions::default()
         },
     )
@@ -109,7 +112,8 @@ fn non_utf8_names_are_refused() {
 fn unlisted_and_changed_files_fail_like_archives() {
     let d = tempfile::tempdir().unwrap();
     write_bundle(d.path(), &valid_files());
-    std::fs::write(d.path().join("payload/story/extra.md"), b"added").unwrap();
+    std::fs::create_dir_all(d.path().join("payload/notes")).unwrap();
+    std::fs::write(d.path().join("payload/notes/extra.md"), b"added").unwrap();
     std::fs::write(d.path().join("payload/request.json"), b"{}\n").unwrap();
     let r = verify(d.path(), Limits::default());
     assert_eq!(
@@ -118,6 +122,8 @@ fn unlisted_and_changed_files_fail_like_archives() {
             AnyCode::from(MCode::FileSizeMismatch),
             AnyCode::from(MCode::FileHashMismatch),
             AnyCode::from(MCode::FileUnlisted),
+            // The REQ_SEEN entry commits to the request's hash.
+            AnyCode::from(evv::bundle::Code::ArtifactHash),
         ],
         "{}",
         render_text(&r)

@@ -3,12 +3,14 @@
 
 #[path = "support/archive.rs"]
 mod archive;
+#[path = "support/bundle.rs"]
+mod bundle;
 #[path = "support/bundle_fixtures.rs"]
 mod bundle_fixtures;
 
 use std::path::PathBuf;
 
-use bundle_fixtures::{corpus, edit_manifest, valid_files};
+use bundle_fixtures::{corpus, edit_manifest, trust, valid_files};
 use evv::container::{verify_path, VerifyOptions};
 use evv::verdict::render_json;
 
@@ -35,6 +37,11 @@ fn every_fixture_verdict_matches_the_verdict_schema() {
         let path = root().join("testdata/bundle-basic").join(c.name);
         let opts = VerifyOptions {
             allow_compromised: c.args.iter().any(|a| a == "--allow-compromised"),
+            trust: if c.trusted {
+                trust()
+            } else {
+                Default::default()
+            },
             ..VerifyOptions::default()
         };
         let json = render_json(&verify_path(&path, &opts).unwrap());

@@ -3,6 +3,8 @@
 
 #[path = "support/archive.rs"]
 mod archive;
+#[path = "support/bundle.rs"]
+mod bundle;
 #[path = "support/bundle_fixtures.rs"]
 mod bundle_fixtures;
 

@@ -3,6 +3,8 @@
 
 #[path = "support/archive.rs"]
 mod archive;
+#[path = "support/bundle.rs"]
+mod bundle;
 #[path = "support/bundle_fixtures.rs"]
 mod bundle_fixtures;
 
@@ -77,6 +79,7 @@ fn sha256s_syntax_variants() {
         format!("\\{first}\n{good}"),            // escaped name
         good.replacen(&first[..4], &first[..4].to_uppercase(), 1), // uppercase hex (if letters)
         format!("{}\n{good}", &first[..30]),     // short line
+        good.replace('\n', "\r\n"),              // CRLF line endings
     ];
     for (i, text) in cases.iter().enumerate() {
         if i == 4 && first[..4] == first[..4].to_uppercase() {

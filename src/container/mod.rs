@@ -20,7 +20,7 @@ mod tar;
 mod verify;
 
 pub use path::{check as check_path, display_bytes, Checked, PathRefusal};
-pub use verify::{verify_path, verify_path_full, Verification, VerifyOptions};
+pub use verify::{verify_archive, verify_path, verify_path_full, Verification, VerifyOptions};
 
 use crate::verdict::{InputCode, Report, Subject};
 

@@ -3,7 +3,7 @@
 use std::io::Read;
 use std::path::Path;
 
-use super::{read_path, EntrySink, Limits, OpenError};
+use super::{read_archive, read_path, EntrySink, Limits, OpenError, Summary};
 use crate::bundle::{BundleOptions, BundleSink};
 use crate::crypto::trust::TrustStore;
 use crate::manifest::Collector;
@@ -72,10 +72,44 @@ pub fn verify_path(path: &Path, opts: &VerifyOptions) -> Result<Report, OpenErro
 
 /// [`verify_path`], also returning the manifest bytes.
 pub fn verify_path_full(path: &Path, opts: &VerifyOptions) -> Result<Verification, OpenError> {
+    if opts.expect_sha256.is_some() && path.is_dir() {
+        return Err(OpenError::Unrecognized(format!(
+            "{}: --expect-sha256 needs an archive file; a directory has no tarball hash",
+            path.display()
+        )));
+    }
     let name = opts
         .display_name
         .clone()
         .unwrap_or_else(|| path.to_string_lossy().into_owned());
+    verify_with(name, opts, |limits, sink, report| {
+        read_path(path, limits, sink, report)
+    })
+}
+
+/// [`verify_path_full`] on a gzip-compressed or plain tar read from any reader (for
+/// example bytes in memory): exactly the same checks, without touching the file
+/// system. The report names the input `opts.display_name` (default `<archive>`).
+pub fn verify_archive<R: Read + Send>(
+    input: R,
+    opts: &VerifyOptions,
+) -> Result<Verification, OpenError> {
+    let name = opts
+        .display_name
+        .clone()
+        .unwrap_or_else(|| "<archive>".to_string());
+    verify_with(name, opts, |limits, sink, report| {
+        read_archive(input, limits, sink, report)
+    })
+}
+
+/// The verification around one container read: `read` streams the container into
+/// the sink; manifest and bundle checks follow when it was read to its end.
+fn verify_with(
+    name: String,
+    opts: &VerifyOptions,
+    read: impl FnOnce(&Limits, &mut dyn EntrySink, &mut Report) -> Result<Summary, OpenError>,
+) -> Result<Verification, OpenError> {
     let mut report = Report::new("bundle", name);
     report.allow_compromised = opts.allow_compromised;
     opts.trust.record_warnings(&mut report);
@@ -86,13 +120,7 @@ pub fn verify_path_full(path: &Path, opts: &VerifyOptions) -> Result<Verificatio
             record: opts.record.clone(),
         }),
     };
-    if opts.expect_sha256.is_some() && path.is_dir() {
-        return Err(OpenError::Unrecognized(format!(
-            "{}: --expect-sha256 needs an archive file; a directory has no tarball hash",
-            path.display()
-        )));
-    }
-    let summary = read_path(path, &opts.limits, &mut sink, &mut report)?;
+    let summary = read(&opts.limits, &mut sink, &mut report)?;
     report.fact("container", summary.format.name());
     if let Some(h) = summary.tarball_sha256 {
         report.fact("tarball_sha256", hex::encode(h));

@@ -611,6 +611,12 @@ pub const UNLISTED: [&str; 3] = [
 /// attacker with every key) would do after changing files.
 pub fn reseal(b: &mut Bundle, k: &Keys) {
     reseal_manifest(b);
+    reseal_record(b, k);
+}
+
+/// Re-signs the completion record over the current manifest bytes (as they are, e.g.
+/// after a producer edited them), chain and head, then rewrites sha256s.txt.
+pub fn reseal_record(b: &mut Bundle, k: &Keys) {
     let evs = events(b);
     let last = evs
         .last()
