@@ -180,11 +180,11 @@ fn record_freedom(record: &[u8]) -> RecordFreedom {
             key_id[start..start + len].fill(true);
         }
     }
-    assert_eq!(key_id.iter().filter(|x| **x).count(), "ttt-ed25519-v1ttt-mldsa65-v1".len());
-    RecordFreedom {
-        whitespace,
-        key_id,
-    }
+    assert_eq!(
+        key_id.iter().filter(|x| **x).count(),
+        "ttt-ed25519-v1ttt-mldsa65-v1".len()
+    );
+    RecordFreedom { whitespace, key_id }
 }
 
 impl RecordFreedom {
@@ -197,7 +197,8 @@ impl RecordFreedom {
 
 /// Failures whose subject is one of `files`.
 fn failed_on(r: &Report, files: &[&str]) -> bool {
-    r.failures().any(|f| files.contains(&f.subject.file.as_str()))
+    r.failures()
+        .any(|f| files.contains(&f.subject.file.as_str()))
 }
 
 /// One flip: file, offset in the file, replacement byte.
@@ -297,7 +298,7 @@ fn every_flipped_payload_byte_is_detected_even_after_rehashing_the_lists() {
         for i in 0..file.len() {
             for p in patterns(file, i) {
                 let keep = exhaustive
-                    || all % SAMPLE == 0
+                    || all.is_multiple_of(SAMPLE)
                     || (path == RECORD && free.ignores(i, p));
                 all += 1;
                 if keep {
@@ -306,7 +307,9 @@ fn every_flipped_payload_byte_is_detected_even_after_rehashing_the_lists() {
             }
         }
     }
-    let workers = std::thread::available_parallelism().map_or(2, |n| n.get()).max(2);
+    let workers = std::thread::available_parallelism()
+        .map_or(2, |n| n.get())
+        .max(2);
     let chunk = flips.len().div_ceil(workers);
     let tallies: Vec<Tally> = std::thread::scope(|s| {
         let hs: Vec<_> = flips
@@ -327,7 +330,11 @@ fn every_flipped_payload_byte_is_detected_even_after_rehashing_the_lists() {
         if exhaustive { " (exhaustive)" } else { " (debug sample; EVV_EXHAUSTIVE=1 for all)" },
         t0.elapsed()
     );
-    assert!(holes.is_empty(), "{} flips stayed VALID: {holes:#?}", holes.len());
+    assert!(
+        holes.is_empty(),
+        "{} flips stayed VALID: {holes:#?}",
+        holes.len()
+    );
     assert!(
         not_ignored.is_empty(),
         "bytes listed as not evidence changed the verdict: {not_ignored:#?}"
@@ -400,7 +407,9 @@ fn tar_header_fields_and_padding_that_are_not_evidence_are_ignored() {
     let r = verify(&tar, &pinned);
     assert_eq!(
         r.failure_codes(),
-        vec![evv::verdict::Code::from(evv::container::Code::Sha256Mismatch)]
+        vec![evv::verdict::Code::from(
+            evv::container::Code::Sha256Mismatch
+        )]
     );
     eprintln!("{n} header-field flips and {padding} padding bytes ignored");
 }
@@ -417,7 +426,12 @@ fn gzip_header_fields_that_are_not_evidence_are_ignored() {
             let mut b = tgz.clone();
             b[k] ^= pattern;
             let r = verify(&b, &opts);
-            assert_eq!(r.status(), Status::Valid, "gzip byte {k}: {}", render_text(&r));
+            assert_eq!(
+                r.status(),
+                Status::Valid,
+                "gzip byte {k}: {}",
+                render_text(&r)
+            );
         }
     }
     let mut e = flate2::GzBuilder::new()
@@ -430,4 +444,117 @@ fn gzip_header_fields_that_are_not_evidence_are_ignored() {
     std::io::Write::write_all(&mut e, &l.tar).unwrap();
     let r = verify(&e.finish().unwrap(), &opts);
     assert_eq!(r.status(), Status::Valid, "{}", render_text(&r));
+}
+
+/// Beyond single bytes: another encoding of the record's value (compact, members
+/// reordered, a string escaped), any key_id label, and sha256s.txt in another line
+/// order all leave the verdict VALID; the report never repeats the evidence's label.
+#[test]
+fn record_encoding_key_id_and_list_order_are_not_evidence() {
+    let opts = opts();
+    let run = |f: &bundle_fixtures::Files| verify(&tar_of(f), &opts);
+    let record = |f: &bundle_fixtures::Files| -> evv::canon::Object {
+        evv::canon::parse(&f["ttt_signed_record.json"])
+            .unwrap()
+            .as_object()
+            .unwrap()
+            .clone()
+    };
+
+    // Compact canonical JSON (members sorted, no whitespace), re-hashed list.
+    let mut f = valid_files();
+    let compact = evv::canon::to_vec(
+        &evv::canon::Value::Object(record(&f)),
+        evv::canon::Dialect::CanonicalJson,
+    )
+    .unwrap();
+    assert_ne!(compact, f["ttt_signed_record.json"]);
+    f.insert("ttt_signed_record.json".into(), compact.clone());
+    bundle_fixtures::rehash(&mut f);
+    let r = run(&f);
+    assert_eq!(r.status(), Status::Valid, "{}", render_text(&r));
+
+    // Members in reverse order and `schema` with an escaped character.
+    let text = String::from_utf8(compact).unwrap();
+    let inner = &text[1..text.len() - 1];
+    let mut members: Vec<String> = Vec::new();
+    let mut depth = 0i32;
+    let mut in_str = false;
+    let mut cur = String::new();
+    let mut prev = ' ';
+    for ch in inner.chars() {
+        if ch == '"' && prev != '\\' {
+            in_str = !in_str;
+        }
+        if !in_str {
+            depth += match ch {
+                '[' | '{' => 1,
+                ']' | '}' => -1,
+                _ => 0,
+            };
+        }
+        if ch == ',' && depth == 0 && !in_str {
+            members.push(std::mem::take(&mut cur));
+        } else {
+            cur.push(ch);
+        }
+        prev = ch;
+    }
+    members.push(cur);
+    members.reverse();
+    let reordered = format!("{{{}}}", members.join(",")).replacen(
+        "if.ttt.signed_record.v1",
+        "if.ttt.signed\\u005frecord.v1",
+        1,
+    );
+    let mut f = valid_files();
+    f.insert("ttt_signed_record.json".into(), reordered.into_bytes());
+    bundle_fixtures::rehash(&mut f);
+    let r = run(&f);
+    assert_eq!(r.status(), Status::Valid, "{}", render_text(&r));
+
+    // Any key_id label.
+    let mut f = valid_files();
+    let mut rec = record(&f);
+    let mut sigs = rec.get("signatures").unwrap().as_array().unwrap().clone();
+    for s in &mut sigs {
+        s.as_object_mut().unwrap().insert("key_id", "forged-label");
+    }
+    rec.insert("signatures", sigs);
+    f.insert(
+        "ttt_signed_record.json".into(),
+        bundle_fixtures::json_bytes(&evv::canon::Value::Object(rec)),
+    );
+    bundle_fixtures::rehash(&mut f);
+    let r = run(&f);
+    assert_eq!(r.status(), Status::Valid, "{}", render_text(&r));
+    assert!(!evv::verdict::render_json(&r).contains("forged-label"));
+
+    // sha256s.txt lines in reverse order.
+    let mut f = valid_files();
+    let mut lines: Vec<&str> = std::str::from_utf8(&f["sha256s.txt"])
+        .unwrap()
+        .lines()
+        .collect();
+    lines.reverse();
+    let reversed = lines.iter().map(|l| format!("{l}\n")).collect::<String>();
+    f.insert("sha256s.txt".into(), reversed.into_bytes());
+    let r = run(&f);
+    assert_eq!(r.status(), Status::Valid, "{}", render_text(&r));
+
+    // The record's value, by contrast, is evidence: one member more breaks the signatures.
+    let mut f = valid_files();
+    let mut rec = record(&f);
+    rec.insert("note", "added");
+    f.insert(
+        "ttt_signed_record.json".into(),
+        bundle_fixtures::json_bytes(&evv::canon::Value::Object(rec)),
+    );
+    bundle_fixtures::rehash(&mut f);
+    let r = run(&f);
+    assert!(
+        r.has_failure(evv::bundle::Code::RecordSig),
+        "{}",
+        render_text(&r)
+    );
 }
