@@ -26,7 +26,9 @@ use crate::canon::{self, Dialect, Object, Value};
 use crate::crypto::trust::TrustStore;
 use crate::verdict::{Report, Subject};
 
+pub use action::payload as action_payload;
 pub use pqc::b64 as pqc_b64;
+pub use savings::{chain_hash as savings_chain_hash, public_block};
 
 pub use magnitude::{published_rate, LEGAL_MULTIPLIERS, LEGAL_MULTIPLIERS_PROVENANCE};
 

@@ -367,7 +367,9 @@ fn scan_links(
             *s.event_counts.entry(e.clone()).or_default() += 1;
         }
         // Overlay bookkeeping.
-        if let (Some(Value::String(id)), Version::Int(v)) = (link.get("receipt_id"), version) {
+        if let (Some(Value::String(id)), Version::Int(v), Some(t)) =
+            (link.get("receipt_id"), version, tier)
+        {
             if !id.is_empty() && v >= 6 {
                 if s.targets.contains_key(id) {
                     issues.add(
@@ -381,7 +383,7 @@ fn scan_links(
                     s.targets.insert(
                         id.clone(),
                         Target {
-                            tier: tier.unwrap_or("").to_owned(),
+                            tier: t.to_owned(),
                             value: k,
                             pos: i,
                         },
@@ -509,14 +511,12 @@ pub fn verify(file: &str, doc: &Object, report: &mut Report, anchor_in: Option<&
     if !scan.promotions.is_empty() {
         report.fact("kry_promotions_applied", applied);
     }
-    for (t, v) in scan.tiers.iter() {
-        if v < -0.01 {
-            report.fail(
-                Code::NegativeTier,
-                subject("veracity.by_tier"),
-                format!("after promotions tier {t:?} totals {}, below -0.01", show(v)),
-            );
-        }
+    for (t, v) in veracity::negative_tiers(&scan.tiers) {
+        report.fail(
+            Code::NegativeTier,
+            subject("veracity.by_tier"),
+            format!("after promotions tier {t:?} totals {}, below -0.01", show(v)),
+        );
     }
 
     // Amounts.

@@ -83,6 +83,17 @@ pub fn apply_overlay(
     applied
 }
 
+/// The outcome guard of §3.7: tiers whose overlaid total is below -0.01. With
+/// non-negative amounts and each receipt promoted at most once this cannot happen; the
+/// guard stays so that any future change to the overlay fails closed.
+pub fn negative_tiers(totals: &TierTotals) -> Vec<(String, f64)> {
+    totals
+        .iter()
+        .filter(|(_, v)| *v < -0.01)
+        .map(|(t, v)| (t.to_owned(), v))
+        .collect()
+}
+
 /// The derived veracity figures.
 pub struct Derived {
     /// Rounded per-tier totals.
@@ -312,6 +323,11 @@ mod tests {
         );
         assert_eq!(apply_overlay(&mut t2, &mut targets2, &promos), 0);
         let d = derive(&t, 500.0);
+        assert!(negative_tiers(&t).is_empty());
+        let mut neg = TierTotals::default();
+        neg.add("tlsn_attested", -0.02);
+        neg.add("self_reported", -0.01);
+        assert_eq!(negative_tiers(&neg), vec![("tlsn_attested".to_string(), -0.02)]);
         assert_eq!(d.floor, 1.0);
         assert_eq!(d.anchored, 500.0);
     }
