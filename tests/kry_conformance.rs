@@ -46,7 +46,11 @@ fn check_primitives(dir: &std::path::Path) -> usize {
             "canonical_json/{label}: {}",
             String::from_utf8_lossy(&got)
         );
-        println!("  {:<56} {:<12} ok", format!("primitives/canonical_json/{label}"), "bytes");
+        println!(
+            "  {:<56} {:<12} ok",
+            format!("primitives/canonical_json/{label}"),
+            "bytes"
+        );
         n += 1;
     }
     let cf = load(&dir.join("primitives/canon_f64.json"));
@@ -64,7 +68,11 @@ fn check_primitives(dir: &std::path::Path) -> usize {
             None => panic!("canon_f64/{label}: no input and unknown sentinel"),
         };
         assert_eq!(got, want, "canon_f64/{label}");
-        println!("  {:<56} {:<12} ok", format!("primitives/canon_f64/{label}"), want);
+        println!(
+            "  {:<56} {:<12} ok",
+            format!("primitives/canon_f64/{label}"),
+            want
+        );
         n += 1;
     }
     let lm = load(&dir.join("primitives/legal_multipliers.json"));
@@ -77,8 +85,15 @@ fn check_primitives(dir: &std::path::Path) -> usize {
         .collect();
     let embedded: Vec<u64> = kry::LEGAL_MULTIPLIERS.iter().map(|m| m.to_bits()).collect();
     let corpus: Vec<u64> = ms.iter().map(|m| m.to_bits()).collect();
-    assert_eq!(embedded, corpus, "embedded legal multipliers drifted from the corpus");
-    println!("  {:<56} {:<12} ok", "primitives/legal_multipliers", ms.len());
+    assert_eq!(
+        embedded, corpus,
+        "embedded legal multipliers drifted from the corpus"
+    );
+    println!(
+        "  {:<56} {:<12} ok",
+        "primitives/legal_multipliers",
+        ms.len()
+    );
     n + 1
 }
 
@@ -143,7 +158,10 @@ fn kry_corpus() {
             if ok { "ok" } else { "MISMATCH" }
         );
         if !ok {
-            failures.push(format!("{cat}/{id}: expected {expected}, got {}", verdict.as_str()));
+            failures.push(format!(
+                "{cat}/{id}: expected {expected}, got {}",
+                verdict.as_str()
+            ));
         }
         // evv's status must agree in direction with the KRY verdict.
         assert_eq!(
@@ -170,7 +188,11 @@ fn kry_corpus() {
                 .expect("first link");
             let mut got = Vec::new();
             kry::action_payload(link, &mut got);
-            assert_eq!(String::from_utf8(got).unwrap(), want, "{cat}/{id}: payload bytes");
+            assert_eq!(
+                String::from_utf8(got).unwrap(),
+                want,
+                "{cat}/{id}: payload bytes"
+            );
         }
         if expected == "PARSE_ERROR" {
             assert!(report.has_failure(canon::Code::Parse), "{cat}/{id}");
@@ -208,16 +230,28 @@ fn kry_corpus() {
         ] {
             let c: Code = code.into();
             let n = report.failures().filter(|f| f.code == c).count();
-            assert_eq!(n, 1, "wildchat: {} reported {n} times, want once in aggregate", c.id());
+            assert_eq!(
+                n,
+                1,
+                "wildchat: {} reported {n} times, want once in aggregate",
+                c.id()
+            );
         }
         let hv = report
             .failures()
             .find(|f| f.code == Code::from(kry::Code::HashVersion))
             .unwrap();
         assert!(hv.message.contains("all 406 links"), "{}", hv.message);
-        assert!(report.failures().count() <= 4, "{:?}", report.failures().collect::<Vec<_>>());
+        assert!(
+            report.failures().count() <= 4,
+            "{:?}",
+            report.failures().collect::<Vec<_>>()
+        );
         count += 1;
     }
-    println!("{count} KRY conformance checks, {} mismatches", failures.len());
+    println!(
+        "{count} KRY conformance checks, {} mismatches",
+        failures.len()
+    );
     assert!(failures.is_empty(), "{failures:#?}");
 }

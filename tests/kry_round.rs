@@ -40,7 +40,14 @@ fn cases() -> Vec<(f64, u32)> {
         };
         v.push((x, n));
     }
-    v.extend([(0.5, 0), (1.5, 0), (2.5, 0), (2.675, 2), (-0.0, 3), (5e-324, 8)]);
+    v.extend([
+        (0.5, 0),
+        (1.5, 0),
+        (2.5, 0),
+        (2.675, 2),
+        (-0.0, 3),
+        (5e-324, 8),
+    ]);
     v
 }
 
@@ -88,7 +95,11 @@ fn py_round_matches_cpython() {
 /// Python's `float.hex()` format.
 fn hexfloat(x: f64) -> String {
     if x == 0.0 {
-        return if x.is_sign_negative() { "-0x0.0p+0".into() } else { "0x0.0p+0".into() };
+        return if x.is_sign_negative() {
+            "-0x0.0p+0".into()
+        } else {
+            "0x0.0p+0".into()
+        };
     }
     let bits = x.to_bits();
     let sign = if bits >> 63 == 1 { "-" } else { "" };

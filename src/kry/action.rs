@@ -129,9 +129,13 @@ pub fn verify(file: &str, doc: &Object, report: &mut Report) {
     let mut backwards = Vec::new();
     for (i, lv) in links.iter().enumerate() {
         let Value::Object(link) = lv else {
-            issues.add(Code::FieldInvalid, "link is not a JSON object".into(), i, "", || {
-                format!("found {}", lv.type_name())
-            });
+            issues.add(
+                Code::FieldInvalid,
+                "link is not a JSON object".into(),
+                i,
+                "",
+                || format!("found {}", lv.type_name()),
+            );
             continue;
         };
         let loc = || {
@@ -147,18 +151,14 @@ pub fn verify(file: &str, doc: &Object, report: &mut Report) {
             }
         }
         match link.get("receipt_id") {
-            Some(Value::String(id)) => {
-                if !ids.insert(id.as_str()) {
-                    issues.add(
-                        Code::ActionDuplicateId,
-                        format!("receipt_id {id:?} repeats an earlier link's"),
-                        i,
-                        "receipt_id",
-                        loc,
-                    );
-                }
-            }
-            None => {}
+            Some(Value::String(id)) if !ids.insert(id.as_str()) => issues.add(
+                Code::ActionDuplicateId,
+                format!("receipt_id {id:?} repeats an earlier link's"),
+                i,
+                "receipt_id",
+                loc,
+            ),
+            None | Some(Value::String(_)) => {}
             Some(other) => issues.add(
                 Code::ActionReceiptId,
                 "receipt_id is not a string".into(),
@@ -240,7 +240,9 @@ pub fn verify(file: &str, doc: &Object, report: &mut Report) {
         report.pass(
             Code::ActionChainHash,
             subject("links"),
-            format!("{n} action(s): every receipt_hash and chain_hash recomputed from genesis matches"),
+            format!(
+                "{n} action(s): every receipt_hash and chain_hash recomputed from genesis matches"
+            ),
         );
     }
     issues.emit(report, file, n);
@@ -266,7 +268,11 @@ pub fn verify(file: &str, doc: &Object, report: &mut Report) {
     report.fact("kry_chain_head", tip.as_str());
     report.fact("kry_links", n);
     match doc.get("chain_tip") {
-        None => report.fail(Code::FieldMissing, subject("chain_tip"), "chain_tip is absent"),
+        None => report.fail(
+            Code::FieldMissing,
+            subject("chain_tip"),
+            "chain_tip is absent",
+        ),
         Some(Value::String(t)) if *t == tip => report.pass(
             Code::ActionChainTip,
             subject("chain_tip"),
@@ -333,20 +339,30 @@ pub fn verify(file: &str, doc: &Object, report: &mut Report) {
                     report.pass(
                         Code::ActionFloor,
                         subject("veracity.veracity_floor"),
-                        format!("veracity_floor {} matches the re-derived {}", show(d), show(floor)),
+                        format!(
+                            "veracity_floor {} matches the re-derived {}",
+                            show(d),
+                            show(floor)
+                        ),
                     );
                 }
             }
             Some(other) => report.fail(
                 Code::FieldInvalid,
                 subject("veracity.veracity_floor"),
-                format!("veracity_floor must be a number, found {}", other.type_name()),
+                format!(
+                    "veracity_floor must be a number, found {}",
+                    other.type_name()
+                ),
             ),
         },
         Some(other) => report.fail(
             Code::FieldInvalid,
             subject("veracity"),
-            format!("veracity must be an object when present, found {}", other.type_name()),
+            format!(
+                "veracity must be an object when present, found {}",
+                other.type_name()
+            ),
         ),
     }
 }

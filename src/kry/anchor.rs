@@ -38,7 +38,11 @@ pub fn parse(input: &SideInput, report: &mut Report) -> Option<Anchor> {
         }
     };
     let Value::Object(o) = v else {
-        return bad(report, None, format!("an anchor is a JSON object, this is {}", v.type_name()));
+        return bad(
+            report,
+            None,
+            format!("an anchor is a JSON object, this is {}", v.type_name()),
+        );
     };
     if o.get("schema").and_then(Value::as_str) != Some("kry_chain_anchor/v1") {
         return bad(
@@ -56,7 +60,13 @@ pub fn parse(input: &SideInput, report: &mut Report) -> Option<Anchor> {
     };
     let tip = match o.get("tip").and_then(Value::as_str) {
         Some(t) if t.chars().count() == 64 => t.to_owned(),
-        _ => return bad(report, Some("tip"), "tip must be a 64-character string".into()),
+        _ => {
+            return bad(
+                report,
+                Some("tip"),
+                "tip must be a 64-character string".into(),
+            )
+        }
     };
     Some(Anchor { count, tip })
 }

@@ -94,7 +94,9 @@ pub fn parse_policy(v: &Value) -> Result<Policy, String> {
             ));
         }
         if !keys.insert(key.clone()) {
-            return Err(format!("signers[{i}] ({name}) repeats an earlier member's key"));
+            return Err(format!(
+                "signers[{i}] ({name}) repeats an earlier member's key"
+            ));
         }
         signers.push(Signer {
             name: name.to_owned(),
@@ -235,11 +237,17 @@ pub fn verify(att_name: &str, bytes: &[u8], c: &CouncilInput, report: &mut Repor
             e.get("fingerprint").and_then(Value::as_str),
             e.get("signature").and_then(Value::as_str).and_then(b64),
         ) else {
-            skip(report, "not {fingerprint: string, signature: base64}".into());
+            skip(
+                report,
+                "not {fingerprint: string, signature: base64}".into(),
+            );
             continue;
         };
         let Some(idx) = policy.signers.iter().position(|s| s.fingerprint == fp) else {
-            skip(report, format!("fingerprint {fp} is not a registered member"));
+            skip(
+                report,
+                format!("fingerprint {fp} is not a registered member"),
+            );
             continue;
         };
         let member = &policy.signers[idx];
@@ -285,7 +293,11 @@ pub fn verify(att_name: &str, bytes: &[u8], c: &CouncilInput, report: &mut Repor
             format!(
                 "only {} distinct member(s) signed validly ({}), the policy requires {}",
                 counted.len(),
-                if names.is_empty() { "none".to_string() } else { names.join(", ") },
+                if names.is_empty() {
+                    "none".to_string()
+                } else {
+                    names.join(", ")
+                },
                 policy.threshold
             ),
         );

@@ -65,7 +65,10 @@ pub fn verify_single(
             return malformed(
                 report,
                 "",
-                format!("a kry-pqc signature is a JSON object, this is {}", other.type_name()),
+                format!(
+                    "a kry-pqc signature is a JSON object, this is {}",
+                    other.type_name()
+                ),
             )
         }
         Err(e) => {
@@ -136,7 +139,10 @@ pub fn verify_single(
             "public_key is absent and no --public-key was given".into(),
         );
     };
-    report.fact("kry_signature_scheme", if v2 { "kry-pqc/v2" } else { "kry-pqc/v1" });
+    report.fact(
+        "kry_signature_scheme",
+        if v2 { "kry-pqc/v2" } else { "kry-pqc/v1" },
+    );
     report.fact("kry_signature_alg", alg.name());
     report.fact("kry_signature_key_fingerprint", fingerprint(&key));
 

@@ -147,12 +147,7 @@ struct Scan {
     links: usize,
 }
 
-fn scan_links(
-    file: &str,
-    links: &[Value],
-    anchor_count: Option<u64>,
-    report: &mut Report,
-) -> Scan {
+fn scan_links(file: &str, links: &[Value], anchor_count: Option<u64>, report: &mut Report) -> Scan {
     let mut issues = LinkIssues::default();
     let mut s = Scan {
         total: 0.0,
@@ -189,7 +184,13 @@ fn scan_links(
         // 1. Field shapes.
         let seq = link.get("seq").and_then(Value::as_u64);
         if seq.is_none() {
-            issues.add(Code::LinkField, "seq is not an integer >= 0".into(), i, "seq", loc);
+            issues.add(
+                Code::LinkField,
+                "seq is not an integer >= 0".into(),
+                i,
+                "seq",
+                loc,
+            );
         }
         for key in ["receipt_hash", "chain_hash", "event_type"] {
             if !matches!(link.get(key), Some(Value::String(x)) if !x.is_empty()) {
@@ -471,7 +472,11 @@ pub fn verify(file: &str, doc: &Object, report: &mut Report, anchor_in: Option<&
         }
     };
     match doc.get("receipts") {
-        None => report.fail(Code::FieldMissing, subject("receipts"), "receipts is absent"),
+        None => report.fail(
+            Code::FieldMissing,
+            subject("receipts"),
+            "receipts is absent",
+        ),
         Some(v) => match v.as_u64() {
             Some(r) if r == links.len() as u64 => report.pass(
                 Code::ReceiptsMismatch,
@@ -491,7 +496,11 @@ pub fn verify(file: &str, doc: &Object, report: &mut Report, anchor_in: Option<&
         },
     }
     match doc.get("chain_valid") {
-        None => report.fail(Code::FieldMissing, subject("chain_valid"), "chain_valid is absent"),
+        None => report.fail(
+            Code::FieldMissing,
+            subject("chain_valid"),
+            "chain_valid is absent",
+        ),
         Some(Value::Bool(true)) => {}
         Some(other) => report.fail(
             Code::ChainValidFalse,
@@ -515,7 +524,10 @@ pub fn verify(file: &str, doc: &Object, report: &mut Report, anchor_in: Option<&
         report.fail(
             Code::NegativeTier,
             subject("veracity.by_tier"),
-            format!("after promotions tier {t:?} totals {}, below -0.01", show(v)),
+            format!(
+                "after promotions tier {t:?} totals {}, below -0.01",
+                show(v)
+            ),
         );
     }
 
@@ -523,7 +535,14 @@ pub fn verify(file: &str, doc: &Object, report: &mut Report, anchor_in: Option<&
     let total_r = py_round(scan.total, 4);
     let usd_r = py_round(total_r * USD_PER_KRY, 6);
     compare_amount(file, doc, "total_kry", total_r, Code::TotalKry, report);
-    compare_amount(file, doc, "usd_equivalent", usd_r, Code::UsdEquivalent, report);
+    compare_amount(
+        file,
+        doc,
+        "usd_equivalent",
+        usd_r,
+        Code::UsdEquivalent,
+        report,
+    );
 
     // Event type counts.
     match doc.get("event_type_counts") {
@@ -554,20 +573,29 @@ pub fn verify(file: &str, doc: &Object, report: &mut Report, anchor_in: Option<&
                 report.pass(
                     Code::EventTypeCounts,
                     subject("event_type_counts"),
-                    format!("{} event type(s) counted over the links", scan.event_counts.len()),
+                    format!(
+                        "{} event type(s) counted over the links",
+                        scan.event_counts.len()
+                    ),
                 );
             } else {
                 report.fail(
                     Code::EventTypeCounts,
                     subject("event_type_counts"),
-                    format!("event_type_counts differs from the links: {}", diffs.join("; ")),
+                    format!(
+                        "event_type_counts differs from the links: {}",
+                        diffs.join("; ")
+                    ),
                 );
             }
         }
         Some(other) => report.fail(
             Code::FieldInvalid,
             subject("event_type_counts"),
-            format!("event_type_counts must be an object, found {}", other.type_name()),
+            format!(
+                "event_type_counts must be an object, found {}",
+                other.type_name()
+            ),
         ),
     }
 
@@ -576,7 +604,11 @@ pub fn verify(file: &str, doc: &Object, report: &mut Report, anchor_in: Option<&
     report.fact("kry_chain_head", head.as_str());
     report.fact("kry_links", scan.links);
     match doc.get("chain_head") {
-        None => report.fail(Code::FieldMissing, subject("chain_head"), "chain_head is absent"),
+        None => report.fail(
+            Code::FieldMissing,
+            subject("chain_head"),
+            "chain_head is absent",
+        ),
         Some(Value::String(h)) if *h == head => report.pass(
             Code::ChainHead,
             subject("chain_head"),
@@ -633,7 +665,10 @@ pub fn verify(file: &str, doc: &Object, report: &mut Report, anchor_in: Option<&
         Some(other) => report.fail(
             Code::FieldInvalid,
             subject("attestation_hash"),
-            format!("attestation_hash must be a string, found {}", other.type_name()),
+            format!(
+                "attestation_hash must be a string, found {}",
+                other.type_name()
+            ),
         ),
     }
 
@@ -663,12 +698,20 @@ fn compare_amount(
         Some(Value::Number(n)) => {
             let x = n.as_f64();
             if amount_eq(x, derived) {
-                report.pass(code, subject, format!("{key} {} re-derived from the links", show(x)));
+                report.pass(
+                    code,
+                    subject,
+                    format!("{key} {} re-derived from the links", show(x)),
+                );
             } else {
                 report.fail(
                     code,
                     subject,
-                    format!("{key} declares {}, the links give {}", show(x), show(derived)),
+                    format!(
+                        "{key} declares {}, the links give {}",
+                        show(x),
+                        show(derived)
+                    ),
                 );
             }
         }

@@ -148,7 +148,10 @@ pub fn compare(file: &str, declared: Option<&Value>, d: &Derived, report: &mut R
             report.fail(
                 Code::FieldInvalid,
                 subject("veracity"),
-                format!("veracity must be a JSON object, found {}", other.type_name()),
+                format!(
+                    "veracity must be a JSON object, found {}",
+                    other.type_name()
+                ),
             );
             return;
         }
@@ -169,7 +172,10 @@ pub fn compare(file: &str, declared: Option<&Value>, d: &Derived, report: &mut R
             report.fail(
                 Code::FieldInvalid,
                 subject("veracity.by_tier"),
-                format!("veracity.by_tier must be an object, found {}", other.type_name()),
+                format!(
+                    "veracity.by_tier must be an object, found {}",
+                    other.type_name()
+                ),
             )
         }
     }
@@ -182,7 +188,11 @@ pub fn compare(file: &str, declared: Option<&Value>, d: &Derived, report: &mut R
         match v.get(key) {
             None => {
                 ok = false;
-                report.fail(Code::FieldMissing, subject(&field), format!("{field} is absent"))
+                report.fail(
+                    Code::FieldMissing,
+                    subject(&field),
+                    format!("{field} is absent"),
+                )
             }
             Some(Value::Number(n)) => {
                 let x = n.as_f64();
@@ -327,7 +337,10 @@ mod tests {
         let mut neg = TierTotals::default();
         neg.add("tlsn_attested", -0.02);
         neg.add("self_reported", -0.01);
-        assert_eq!(negative_tiers(&neg), vec![("tlsn_attested".to_string(), -0.02)]);
+        assert_eq!(
+            negative_tiers(&neg),
+            vec![("tlsn_attested".to_string(), -0.02)]
+        );
         assert_eq!(d.floor, 1.0);
         assert_eq!(d.anchored, 500.0);
     }
