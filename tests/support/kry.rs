@@ -235,8 +235,7 @@ pub fn envelope(att: &mut Value) {
     let anchored: f64 = tiers
         .iter()
         .filter(|t| t.0 != "self_reported")
-        .map(|t| t.1)
-        .sum();
+        .fold(0.0, |a, t| a + t.1);
     let anchored_r = round4(anchored);
     let mut by_tier = Object::new();
     for (t, v) in &tiers {
