@@ -1,14 +1,14 @@
 //! Savings attestations (KRY-SPEC §3): envelope, link chain, magnitude, tier schema,
 //! veracity with the promotion overlay, and the optional anchor check.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use sha2::{Digest, Sha256};
 
 use super::agg::LinkIssues;
 use super::anchor::{self, Anchor};
 use super::num::{amount_eq, canon_f64, finite, py_round, show, SAVINGS_SENTINEL};
-use super::veracity::{self, Promotion, Target, TierTotals, SELF_REPORTED};
+use super::veracity::{self, Promotion, Targets, TierTotals, SELF_REPORTED};
 use super::{hash_with_blank, magnitude, short, truthy, Code, SideInput, GENESIS};
 use crate::canon::{self, Dialect, Object, Value};
 use crate::verdict::{Report, Subject};
@@ -32,6 +32,55 @@ enum Version {
 /// Writes the canonical public block of a link (KRY-SPEC §3.3) into `out`. Keys are
 /// emitted in sorted order directly, so no intermediate object is built.
 pub fn public_block(link: &Object, version: i64, out: &mut Vec<u8>) {
+    public_block_of(&LinkView::of(link), version, out)
+}
+
+/// The members of a savings link the checks read, found in one pass over the link.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct LinkView<'a> {
+    seq: Option<&'a Value>,
+    event_type: Option<&'a Value>,
+    kry_minted: Option<&'a Value>,
+    ts: Option<&'a Value>,
+    receipt_hash: Option<&'a Value>,
+    chain_hash: Option<&'a Value>,
+    evidence_tier: Option<&'a Value>,
+    tokens_saved: Option<&'a Value>,
+    earn_rate: Option<&'a Value>,
+    metered_tokens: Option<&'a Value>,
+    hash_version: Option<&'a Value>,
+    supersedes: Option<&'a Value>,
+    receipt_id: Option<&'a Value>,
+}
+
+impl<'a> LinkView<'a> {
+    /// Reads the members of `link` (one linear pass instead of a lookup per member).
+    pub fn of(link: &'a Object) -> Self {
+        let mut v = LinkView::default();
+        for (k, x) in link.iter() {
+            let slot = match k {
+                "seq" => &mut v.seq,
+                "event_type" => &mut v.event_type,
+                "kry_minted" => &mut v.kry_minted,
+                "ts" => &mut v.ts,
+                "receipt_hash" => &mut v.receipt_hash,
+                "chain_hash" => &mut v.chain_hash,
+                "evidence_tier" => &mut v.evidence_tier,
+                "tokens_saved" => &mut v.tokens_saved,
+                "earn_rate" => &mut v.earn_rate,
+                "metered_tokens" => &mut v.metered_tokens,
+                "hash_version" => &mut v.hash_version,
+                "supersedes" => &mut v.supersedes,
+                "receipt_id" => &mut v.receipt_id,
+                _ => continue,
+            };
+            *slot = Some(x);
+        }
+        v
+    }
+}
+
+fn public_block_of(link: &LinkView<'_>, version: i64, out: &mut Vec<u8>) {
     fn raw(out: &mut Vec<u8>, v: Option<&Value>) {
         match v {
             // The strict parser never yields non-finite numbers, so writing cannot fail.
@@ -41,14 +90,14 @@ pub fn public_block(link: &Object, version: i64, out: &mut Vec<u8>) {
             None => out.extend_from_slice(b"null"),
         }
     }
-    fn num(out: &mut Vec<u8>, link: &Object, key: &str, version: i64) {
+    fn num(out: &mut Vec<u8>, v: Option<&Value>, version: i64) {
         if version >= 5 {
             let mut buf = [0u8; 16];
             out.push(b'"');
-            out.extend_from_slice(canon_f64(link.get(key), SAVINGS_SENTINEL).write_to(&mut buf));
+            out.extend_from_slice(canon_f64(v, SAVINGS_SENTINEL).write_to(&mut buf));
             out.push(b'"');
         } else {
-            raw(out, link.get(key));
+            raw(out, v);
         }
     }
     fn or_empty(out: &mut Vec<u8>, v: Option<&Value>) {
@@ -59,31 +108,31 @@ pub fn public_block(link: &Object, version: i64, out: &mut Vec<u8>) {
         }
     }
     out.extend_from_slice(b"{\"earn_rate\":");
-    num(out, link, "earn_rate", version);
+    num(out, link.earn_rate, version);
     if version >= 7 {
         out.extend_from_slice(b",\"event_type\":");
-        or_empty(out, link.get("event_type"));
+        or_empty(out, link.event_type);
     }
     out.extend_from_slice(b",\"evidence_tier\":");
-    raw(out, link.get("evidence_tier"));
+    raw(out, link.evidence_tier);
     out.extend_from_slice(b",\"hash_version\":");
     out.extend_from_slice(version.to_string().as_bytes());
     out.extend_from_slice(b",\"kry_minted\":");
-    num(out, link, "kry_minted", version);
+    num(out, link.kry_minted, version);
     out.extend_from_slice(b",\"metered_tokens\":");
-    raw(out, link.get("metered_tokens"));
+    raw(out, link.metered_tokens);
     if version >= 6 {
         out.extend_from_slice(b",\"receipt_id\":");
-        or_empty(out, link.get("receipt_id"));
+        or_empty(out, link.receipt_id);
     }
-    if let Some(s) = link.get("supersedes").filter(|v| !matches!(v, Value::Null)) {
+    if let Some(s) = link.supersedes.filter(|v| !matches!(v, Value::Null)) {
         out.extend_from_slice(b",\"supersedes\":");
         raw(out, Some(s));
     }
     out.extend_from_slice(b",\"tokens_saved\":");
-    num(out, link, "tokens_saved", version);
+    num(out, link.tokens_saved, version);
     out.extend_from_slice(b",\"ts\":");
-    num(out, link, "ts", version);
+    num(out, link.ts, version);
     out.push(b'}');
 }
 
@@ -96,13 +145,23 @@ pub fn chain_hash(
     version: i64,
     block: &mut Vec<u8>,
 ) -> [u8; 64] {
+    chain_hash_of(prev, receipt_hash, &LinkView::of(link), version, block)
+}
+
+fn chain_hash_of(
+    prev: &[u8; 64],
+    receipt_hash: &[u8],
+    link: &LinkView<'_>,
+    version: i64,
+    block: &mut Vec<u8>,
+) -> [u8; 64] {
     let mut h = Sha256::new();
     h.update(prev);
     h.update(b":");
     h.update(receipt_hash);
     if version >= 4 {
         block.clear();
-        public_block(link, version, block);
+        public_block_of(link, version, block);
         h.update(b":");
         h.update(&block[..]);
     }
@@ -114,21 +173,22 @@ pub fn chain_hash(
 }
 
 /// `str(x)` of the receipt_hash as Python's f-string would show it, for the preimage.
-fn receipt_hash_text(v: Option<&Value>) -> Vec<u8> {
+fn receipt_hash_text(v: Option<&Value>) -> std::borrow::Cow<'_, [u8]> {
+    use std::borrow::Cow;
     match v {
-        Some(Value::String(s)) => s.as_bytes().to_vec(),
-        None | Some(Value::Null) => b"None".to_vec(),
-        Some(other) => canon::to_vec(other, Dialect::Python).unwrap_or_default(),
+        Some(Value::String(s)) => Cow::Borrowed(s.as_bytes()),
+        None | Some(Value::Null) => Cow::Borrowed(b"None"),
+        Some(other) => Cow::Owned(canon::to_vec(other, Dialect::Python).unwrap_or_default()),
     }
 }
 
-fn link_locator(link: &Object) -> String {
-    let seq = match link.get("seq") {
+fn link_locator(link: &LinkView<'_>) -> String {
+    let seq = match link.seq {
         Some(Value::Number(n)) => canon::number(n, Dialect::Python).unwrap_or_default(),
         _ => "?".into(),
     };
     let rh = link
-        .get("receipt_hash")
+        .receipt_hash
         .and_then(Value::as_str)
         .map(short)
         .unwrap_or_else(|| "?".into());
@@ -136,25 +196,30 @@ fn link_locator(link: &Object) -> String {
 }
 
 /// What the scan of the links derived.
-struct Scan {
+struct Scan<'a> {
     total: f64,
     tiers: TierTotals,
-    event_counts: BTreeMap<String, u64>,
+    event_counts: BTreeMap<&'a str, u64>,
     head: [u8; 64],
-    targets: HashMap<String, Target>,
-    promotions: Vec<Promotion>,
+    targets: Targets<'a>,
+    promotions: Vec<Promotion<'a>>,
     anchor_link: Option<Option<String>>,
     links: usize,
 }
 
-fn scan_links(file: &str, links: &[Value], anchor_count: Option<u64>, report: &mut Report) -> Scan {
+fn scan_links<'a>(
+    file: &str,
+    links: &'a [Value],
+    anchor_count: Option<u64>,
+    report: &mut Report,
+) -> Scan<'a> {
     let mut issues = LinkIssues::default();
     let mut s = Scan {
         total: 0.0,
         tiers: TierTotals::default(),
         event_counts: BTreeMap::new(),
         head: [b'0'; 64],
-        targets: HashMap::new(),
+        targets: Targets::default(),
         promotions: Vec::new(),
         anchor_link: None,
         links: links.len(),
@@ -162,7 +227,7 @@ fn scan_links(file: &str, links: &[Value], anchor_count: Option<u64>, report: &m
     let mut prev = [b'0'; 64];
     // The previous link's DECLARED chain hash, to tell a link that breaks the chain
     // from a later one that merely extends an already-broken chain.
-    let mut prev_declared: Option<Vec<u8>> = Some(GENESIS.as_bytes().to_vec());
+    let mut prev_declared: Option<&str> = Some(GENESIS);
     let mut max_version: Option<i64> = None;
     let mut block = Vec::with_capacity(512);
     let mut chain_breaks = 0u64;
@@ -180,9 +245,10 @@ fn scan_links(file: &str, links: &[Value], anchor_count: Option<u64>, report: &m
             prev_declared = None;
             continue;
         };
-        let loc = || link_locator(link);
+        let lv = LinkView::of(link);
+        let loc = || link_locator(&lv);
         // 1. Field shapes.
-        let seq = link.get("seq").and_then(Value::as_u64);
+        let seq = lv.seq.and_then(Value::as_u64);
         if seq.is_none() {
             issues.add(
                 Code::LinkField,
@@ -192,8 +258,12 @@ fn scan_links(file: &str, links: &[Value], anchor_count: Option<u64>, report: &m
                 loc,
             );
         }
-        for key in ["receipt_hash", "chain_hash", "event_type"] {
-            if !matches!(link.get(key), Some(Value::String(x)) if !x.is_empty()) {
+        for (key, val) in [
+            ("receipt_hash", lv.receipt_hash),
+            ("chain_hash", lv.chain_hash),
+            ("event_type", lv.event_type),
+        ] {
+            if !matches!(val, Some(Value::String(x)) if !x.is_empty()) {
                 issues.add(
                     Code::LinkField,
                     format!("{key} is not a non-empty string"),
@@ -203,7 +273,7 @@ fn scan_links(file: &str, links: &[Value], anchor_count: Option<u64>, report: &m
                 );
             }
         }
-        let kry = finite(link.get("kry_minted")).filter(|k| *k >= 0.0);
+        let kry = finite(lv.kry_minted).filter(|k| *k >= 0.0);
         if kry.is_none() {
             issues.add(
                 Code::LinkField,
@@ -213,7 +283,7 @@ fn scan_links(file: &str, links: &[Value], anchor_count: Option<u64>, report: &m
                 loc,
             );
         }
-        let tier = match link.get("evidence_tier") {
+        let tier = match lv.evidence_tier {
             Some(Value::String(t)) => Some(t.as_str()),
             _ => {
                 issues.add(
@@ -227,7 +297,7 @@ fn scan_links(file: &str, links: &[Value], anchor_count: Option<u64>, report: &m
             }
         };
         // 2. Version.
-        let version = match link.get("hash_version") {
+        let version = match lv.hash_version {
             None => Version::Int(LEGACY_VERSION),
             Some(Value::Number(n)) => n.as_i64().map_or(Version::Bad, Version::Int),
             Some(_) => Version::Bad,
@@ -235,7 +305,7 @@ fn scan_links(file: &str, links: &[Value], anchor_count: Option<u64>, report: &m
         match version {
             Version::Int(v) if VERSIONS.contains(&v) => {}
             Version::Int(v) => {
-                let summary = if link.contains_key("hash_version") {
+                let summary = if lv.hash_version.is_some() {
                     format!("hash_version {v} is outside 4..7 (fail closed)")
                 } else {
                     "hash_version is absent (legacy, read as 1), outside 4..7 (fail closed)"
@@ -271,14 +341,14 @@ fn scan_links(file: &str, links: &[Value], anchor_count: Option<u64>, report: &m
         if hv < 4 {
             legacy_links += 1;
         }
-        let rh = receipt_hash_text(link.get("receipt_hash"));
-        let recomputed = chain_hash(&prev, &rh, link, hv, &mut block);
-        let declared = link.get("chain_hash").and_then(Value::as_str);
+        let rh = receipt_hash_text(lv.receipt_hash);
+        let recomputed = chain_hash_of(&prev, &rh, &lv, hv, &mut block);
+        let declared = lv.chain_hash.and_then(Value::as_str);
         if declared.map(str::as_bytes) != Some(&recomputed[..]) {
             // Would the link match if its declared predecessor were right?
-            let local = prev_declared.as_ref().and_then(|p| {
-                let p: [u8; 64] = p.as_slice().try_into().ok()?;
-                Some(chain_hash(&p, &rh, link, hv, &mut block))
+            let local = prev_declared.and_then(|p| {
+                let p: [u8; 64] = p.as_bytes().try_into().ok()?;
+                Some(chain_hash_of(&p, &rh, &lv, hv, &mut block))
             });
             let extends_broken = local.is_some_and(|l| declared.map(str::as_bytes) == Some(&l[..]));
             let rc = String::from_utf8_lossy(&recomputed).into_owned();
@@ -299,7 +369,7 @@ fn scan_links(file: &str, links: &[Value], anchor_count: Option<u64>, report: &m
             });
         }
         prev = recomputed;
-        prev_declared = declared.map(|d| d.as_bytes().to_vec());
+        prev_declared = declared;
         // 4. Tier binding.
         if let (Version::Int(v), Some(t)) = (version, tier) {
             if v < 4 && t != SELF_REPORTED {
@@ -313,13 +383,10 @@ fn scan_links(file: &str, links: &[Value], anchor_count: Option<u64>, report: &m
             }
         }
         // 5. Magnitude.
-        let event_type = link.get("event_type").and_then(Value::as_str).unwrap_or("");
-        let declared_input = |k: &str| !matches!(link.get(k), None | Some(Value::Null));
-        if declared_input("earn_rate") && declared_input("tokens_saved") {
-            match (
-                finite(link.get("tokens_saved")),
-                finite(link.get("earn_rate")),
-            ) {
+        let event_type = lv.event_type.and_then(Value::as_str).unwrap_or("");
+        let declared_input = |v: Option<&Value>| !matches!(v, None | Some(Value::Null));
+        if declared_input(lv.earn_rate) && declared_input(lv.tokens_saved) {
+            match (finite(lv.tokens_saved), finite(lv.earn_rate)) {
                 (Some(ts), Some(er)) => {
                     if let Some(k) = kry {
                         magnitude::check(&mut issues, i, event_type, ts, er, k);
@@ -336,8 +403,8 @@ fn scan_links(file: &str, links: &[Value], anchor_count: Option<u64>, report: &m
         }
         // 6. Tier schema.
         if tier == Some("provider_metered") {
-            let ts_ok = finite(link.get("ts")).is_some_and(|t| t >= 0.0);
-            let mt_ok = matches!(link.get("metered_tokens"), Some(Value::Array(a))
+            let ts_ok = finite(lv.ts).is_some_and(|t| t >= 0.0);
+            let mt_ok = matches!(lv.metered_tokens, Some(Value::Array(a))
                 if a.len() == 2 && a.iter().all(|x| matches!(x, Value::Number(n) if n.is_int() && n.as_i64().is_none_or(|v| v >= 0) && !n.as_f64().is_sign_negative())));
             if !ts_ok {
                 issues.add(
@@ -364,39 +431,26 @@ fn scan_links(file: &str, links: &[Value], anchor_count: Option<u64>, report: &m
         if let Some(t) = tier {
             s.tiers.add(t, k);
         }
-        if let Some(Value::String(e)) = link.get("event_type") {
-            *s.event_counts.entry(e.clone()).or_default() += 1;
-        }
-        // Overlay bookkeeping.
-        if let (Some(Value::String(id)), Version::Int(v), Some(t)) =
-            (link.get("receipt_id"), version, tier)
-        {
-            if !id.is_empty() && v >= 6 {
-                if s.targets.contains_key(id) {
-                    issues.add(
-                        Code::DuplicateReceiptId,
-                        format!("receipt_id {id:?} repeats an earlier hash-bound receipt_id"),
-                        i,
-                        "receipt_id",
-                        loc,
-                    );
-                } else {
-                    s.targets.insert(
-                        id.clone(),
-                        Target {
-                            tier: t.to_owned(),
-                            value: k,
-                            pos: i,
-                        },
-                    );
+        if let Some(Value::String(e)) = lv.event_type {
+            match s.event_counts.get_mut(e.as_str()) {
+                Some(c) => *c += 1,
+                None => {
+                    s.event_counts.insert(e.as_str(), 1);
                 }
             }
         }
-        if let (Some(t), Some(Value::String(sup))) = (tier, link.get("supersedes")) {
+        // Overlay bookkeeping (duplicates are found after the scan).
+        if let (Some(Value::String(id)), Version::Int(v), Some(t)) = (lv.receipt_id, version, tier)
+        {
+            if !id.is_empty() && v >= 6 {
+                s.targets.push(id, t, k, i);
+            }
+        }
+        if let (Some(t), Some(Value::String(sup))) = (tier, lv.supersedes) {
             if (t == "tlsn_attested" || t == "tee_attested") && !sup.is_empty() && k <= 0.0 {
                 s.promotions.push(Promotion {
-                    supersedes: sup.clone(),
-                    tier: t.to_owned(),
+                    supersedes: sup,
+                    tier: t,
                     pos: i,
                 });
             }
@@ -408,6 +462,20 @@ fn scan_links(file: &str, links: &[Value], anchor_count: Option<u64>, report: &m
         }
     }
     s.head = prev;
+    for dup in s.targets.finish() {
+        let Value::Object(link) = &links[dup] else {
+            continue;
+        };
+        let lv = LinkView::of(link);
+        let id = lv.receipt_id.and_then(Value::as_str).unwrap_or("");
+        issues.add(
+            Code::DuplicateReceiptId,
+            format!("receipt_id {id:?} repeats an earlier hash-bound receipt_id"),
+            dup,
+            "receipt_id",
+            || link_locator(&lv),
+        );
+    }
     let n = links.len();
     let subject = Subject::file(file).field("links");
     if !issues.has(Code::ChainHash) {

@@ -41,43 +41,89 @@ impl TierTotals {
 
 /// A hash-bound receipt a promotion may target.
 #[derive(Clone, Debug)]
-pub struct Target {
+pub struct Target<'a> {
+    /// Its receipt_id.
+    pub id: &'a str,
     /// Its tier.
-    pub tier: String,
+    pub tier: &'a str,
     /// Its kry_minted.
     pub value: f64,
     /// Its link index.
     pub pos: usize,
+    /// Already promoted (the map entry is deleted).
+    pub used: bool,
+}
+
+/// The `receipt_id → target` map of hash-bound links, kept as a sorted vector that
+/// borrows from the document (no per-link allocation or hashing).
+#[derive(Default, Debug)]
+pub struct Targets<'a> {
+    entries: Vec<Target<'a>>,
+}
+
+impl<'a> Targets<'a> {
+    /// Records a hash-bound link.
+    pub fn push(&mut self, id: &'a str, tier: &'a str, value: f64, pos: usize) {
+        self.entries.push(Target {
+            id,
+            tier,
+            value,
+            pos,
+            used: false,
+        });
+    }
+    /// Sorts the map and removes repeated ids, keeping the first link of each id;
+    /// returns the link indices of the repeats, in link order.
+    pub fn finish(&mut self) -> Vec<usize> {
+        self.entries
+            .sort_by(|a, b| a.id.cmp(b.id).then(a.pos.cmp(&b.pos)));
+        let mut dups = Vec::new();
+        self.entries.dedup_by(|later, first| {
+            let same = later.id == first.id;
+            if same {
+                dups.push(later.pos);
+            }
+            same
+        });
+        dups.sort_unstable();
+        dups
+    }
+    fn find(&mut self, id: &str) -> Option<&mut Target<'a>> {
+        let i = self.entries.binary_search_by(|t| t.id.cmp(id)).ok()?;
+        Some(&mut self.entries[i]).filter(|t| !t.used)
+    }
 }
 
 /// A zero-value T2 link naming an earlier receipt.
 #[derive(Clone, Debug)]
-pub struct Promotion {
+pub struct Promotion<'a> {
     /// The receipt_id it supersedes.
-    pub supersedes: String,
+    pub supersedes: &'a str,
     /// The promoting tier.
-    pub tier: String,
+    pub tier: &'a str,
     /// Its link index.
     pub pos: usize,
 }
 
-/// Applies the overlay in link order; returns how many promotions moved value.
+/// Applies the overlay in link order (after [`Targets::finish`]); returns how many
+/// promotions moved value.
 pub fn apply_overlay(
     totals: &mut TierTotals,
-    targets: &mut HashMap<String, Target>,
-    promotions: &[Promotion],
+    targets: &mut Targets<'_>,
+    promotions: &[Promotion<'_>],
 ) -> usize {
     let mut applied = 0;
     for p in promotions {
-        let Some(t) = targets.get(&p.supersedes) else {
+        let Some(t) = targets.find(p.supersedes) else {
             continue;
         };
         if t.pos >= p.pos || t.value <= 0.0 {
             continue;
         }
-        let t = targets.remove(&p.supersedes).expect("present");
-        totals.add(&t.tier, -t.value);
-        totals.add(&p.tier, t.value);
+        t.used = true;
+        let (tier, value) = (t.tier, t.value);
+        totals.add(tier, -value);
+        totals.add(p.tier, value);
         applied += 1;
     }
     applied
@@ -295,24 +341,19 @@ mod tests {
         let mut t = TierTotals::default();
         t.add("self_reported", 500.0);
         t.add("tlsn_attested", 0.0);
-        let mut targets = HashMap::new();
-        targets.insert(
-            "A".to_string(),
-            Target {
-                tier: "self_reported".into(),
-                value: 500.0,
-                pos: 0,
-            },
-        );
+        let mut targets = Targets::default();
+        targets.push("A", "self_reported", 500.0, 0);
+        targets.push("A", "self_reported", 7.0, 4);
+        assert_eq!(targets.finish(), vec![4]);
         let promos = vec![
             Promotion {
-                supersedes: "A".into(),
-                tier: "tlsn_attested".into(),
+                supersedes: "A",
+                tier: "tlsn_attested",
                 pos: 1,
             },
             Promotion {
-                supersedes: "A".into(),
-                tier: "tlsn_attested".into(),
+                supersedes: "A",
+                tier: "tlsn_attested",
                 pos: 2,
             },
         ];
@@ -322,15 +363,9 @@ mod tests {
         // forward reference
         let mut t2 = TierTotals::default();
         t2.add("self_reported", 500.0);
-        let mut targets2 = HashMap::new();
-        targets2.insert(
-            "A".to_string(),
-            Target {
-                tier: "self_reported".into(),
-                value: 500.0,
-                pos: 3,
-            },
-        );
+        let mut targets2 = Targets::default();
+        targets2.push("A", "self_reported", 500.0, 3);
+        targets2.finish();
         assert_eq!(apply_overlay(&mut t2, &mut targets2, &promos), 0);
         let d = derive(&t, 500.0);
         assert!(negative_tiers(&t).is_empty());
