@@ -98,3 +98,47 @@ impl LinkIssues {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::verdict::Report;
+
+    #[test]
+    fn groups_by_code_and_summary_in_first_occurrence_order() {
+        let mut is = LinkIssues::default();
+        for i in 0..10 {
+            is.add(Code::HashVersion, "v1".into(), i, "hash_version", || {
+                format!("detail {i}")
+            });
+        }
+        is.add(Code::TierUnbound, "tier".into(), 3, "evidence_tier", || {
+            "d".into()
+        });
+        is.add(Code::HashVersion, "v8".into(), 4, "hash_version", || {
+            "d".into()
+        });
+        assert!(is.has(Code::TierUnbound));
+        let mut r = Report::new("kry", "x");
+        is.emit(&mut r, "f.json", 10);
+        let msgs: Vec<&str> = r.failures().map(|f| f.message.as_str()).collect();
+        assert_eq!(msgs.len(), 3);
+        assert_eq!(msgs[0], "v1 on all 10 links (first at link 0: detail 0)");
+        assert_eq!(msgs[1], "tier on 1 of 10 links (first at link 3: d)");
+        let fields: Vec<_> = r
+            .failures()
+            .map(|f| f.subject.field.clone().unwrap())
+            .collect();
+        assert_eq!(fields[0], "links[0].hash_version");
+        let mut is = LinkIssues::default();
+        for i in 0..9 {
+            is.add(Code::ChainHash, "c".into(), i, "chain_hash", || "d".into());
+        }
+        let mut r = Report::new("kry", "x");
+        is.emit(&mut r, "f.json", 20);
+        assert_eq!(
+            r.failures().next().unwrap().message,
+            "c on 9 of 20 links (first at link 0: d); also links 1, 2, 3, 4, 5, ..."
+        );
+    }
+}

@@ -273,8 +273,21 @@ pub fn verify_attestation_bytes(
     opts: &KryOptions,
     report: &mut Report,
 ) -> KryVerdict {
+    let parsed = canon::parse(bytes);
+    verify_parsed(name, bytes, parsed.as_ref(), opts, report)
+}
+
+/// As [`verify_attestation_bytes`], for a caller that already parsed `bytes` with
+/// [`canon::parse`] (and so may keep or discard the tree as it likes).
+pub fn verify_parsed(
+    name: &str,
+    bytes: &[u8],
+    parsed: Result<&Value, &canon::ParseError>,
+    opts: &KryOptions,
+    report: &mut Report,
+) -> KryVerdict {
     let mut spec = Report::new(report.kind.clone(), report.input.clone());
-    let verdict = match canon::parse(bytes) {
+    let verdict = match parsed {
         Err(e) => {
             spec.fail(
                 canon::Code::Parse,
@@ -284,12 +297,12 @@ pub fn verify_attestation_bytes(
             KryVerdict::ParseError
         }
         Ok(Value::Object(doc)) => {
-            let profile = Profile::detect(&doc);
+            let profile = Profile::detect(doc);
             spec.fact("kry_profile", profile.name());
             match profile {
-                Profile::Savings => savings::verify(name, &doc, &mut spec, opts.anchor.as_ref()),
+                Profile::Savings => savings::verify(name, doc, &mut spec, opts.anchor.as_ref()),
                 Profile::Action => {
-                    action::verify(name, &doc, &mut spec);
+                    action::verify(name, doc, &mut spec);
                     if let Some(a) = &opts.anchor {
                         spec.fail(
                             Code::AnchorMalformed,
