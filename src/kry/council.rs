@@ -303,3 +303,23 @@ pub fn verify(att_name: &str, bytes: &[u8], c: &CouncilInput, report: &mut Repor
         );
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn contribution_message_layout_and_fingerprint() {
+        let m = contribution_message(&"ab".repeat(32), b"{}");
+        let mut want = b"kry-pqc/v2/threshold\x00".to_vec();
+        want.extend_from_slice("ab".repeat(32).as_bytes());
+        want.extend_from_slice(b"\x00{}");
+        assert_eq!(m, want);
+        assert_eq!(short_fingerprint(b"abc"), "ba7816bf8f01cfea");
+        let bad = canon::parse(
+            br#"{"scheme":"kry-pqc-council/v1","alg":"ML-DSA-44","threshold":1,"signers":[]}"#,
+        )
+        .unwrap();
+        assert!(parse_policy(&bad).unwrap_err().contains("threshold"));
+    }
+}

@@ -208,3 +208,23 @@ pub fn verify_single(
         },
     );
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_and_encodings() {
+        assert_eq!(
+            signed_message(true, b"{}"),
+            b"kry-pqc/v2/single\x00{}".to_vec()
+        );
+        assert_eq!(signed_message(false, b"{}"), b"{}".to_vec());
+        assert_eq!(b64("AAEC"), Some(vec![0, 1, 2]));
+        assert_eq!(b64("AAECAw"), Some(vec![0, 1, 2, 3]));
+        assert_eq!(b64(" AAECAw==\n"), Some(vec![0, 1, 2, 3]));
+        assert_eq!(b64("not base64!"), None);
+        assert_eq!(mldsa_alg("ML-DSA-65"), Some(Alg::MlDsa65));
+        assert_eq!(mldsa_alg("ed25519"), None);
+    }
+}
