@@ -38,7 +38,7 @@ fn main() {
         .iter()
         .map(|l| evv::canon::parse(l).unwrap())
         .collect();
-    let mut row = |name: &str, d: evv::canon::Dialect| {
+    let row = |name: &str, d: evv::canon::Dialect| {
         let t = Instant::now();
         for _ in 0..reps {
             for v in &values {

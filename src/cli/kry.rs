@@ -5,8 +5,7 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 
 use super::{display_name, emit, read_file, CliError, OutputFormat, TrustArgs};
-use crate::crypto::sig::Alg;
-use crate::crypto::trust::{PinnedKey, TrustStore};
+use crate::crypto::trust::TrustStore;
 use crate::kry::{self, CouncilInput, KryOptions, SideInput};
 use crate::verdict::Report;
 
@@ -47,40 +46,10 @@ fn side(p: &Path) -> Result<SideInput, CliError> {
     })
 }
 
-/// The trust store of `evv kry`: `--expect-fingerprint` prefixes and `--key ALG:BASE64`
-/// keys. A `--trust` file is not read by this subcommand yet (usage error).
+/// The trust store of `evv kry`: the shared `--trust`, `--key` and
+/// `--expect-fingerprint` handling (SPEC 5).
 fn trust_store(t: &TrustArgs) -> Result<TrustStore, CliError> {
-    let mut store = TrustStore::empty();
-    if t.trust.is_some() {
-        return Err(CliError::Usage(
-            "evv kry does not read --trust files; pin the signer with --public-key FILE, --key ALG:BASE64 or --expect-fingerprint HEX".into(),
-        ));
-    }
-    for fp in &t.fingerprints {
-        let fp = fp.to_ascii_lowercase();
-        if fp.is_empty() || fp.len() > 64 || !crate::crypto::hash::is_lower_hex(&fp) {
-            return Err(CliError::Usage(format!(
-                "--expect-fingerprint {fp:?} is not a hex prefix of a SHA-256 fingerprint"
-            )));
-        }
-        store.fingerprint_prefixes.push(fp);
-    }
-    for k in &t.keys {
-        let (alg, enc) = k
-            .split_once(':')
-            .ok_or_else(|| CliError::Usage(format!("--key {k:?} is not ALG:BASE64")))?;
-        let alg = Alg::from_name(alg)
-            .ok_or_else(|| CliError::Usage(format!("--key: unknown algorithm {alg:?}")))?;
-        let public_key = kry::pqc_b64(enc)
-            .ok_or_else(|| CliError::Usage(format!("--key {k:?}: key is not base64")))?;
-        store.keys.push(PinnedKey {
-            id: format!("--key {}", alg.name()),
-            alg,
-            public_key,
-            roles: Vec::new(),
-        });
-    }
-    Ok(store)
+    super::verify::trust_from_args(t)
 }
 
 /// Runs `evv kry`.
