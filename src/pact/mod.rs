@@ -194,7 +194,7 @@ pub fn replay(doc: &Value, input: &str, opts: &ReplayOptions) -> Report {
     r.pass(
         Code::VersionUnsupported,
         Subject::file(input).field("transcript_version"),
-        TRANSCRIPT_VERSION,
+        format!("transcript_version is {TRANSCRIPT_VERSION}"),
     );
     let intent = as_str(field(&mut r, input, top, "", "intent_id", "string"));
     let created = field(&mut r, input, top, "", "created_at_ms", "number").and_then(Value::as_f64);
