@@ -35,7 +35,12 @@ fn gate_passes_on_committed_fixtures_with_junit() {
     let xml = std::fs::read_to_string(&junit).unwrap();
     insta::assert_snapshot!("gate_pass_junit", xml);
     // Deterministic across runs (parallel verification, fixed order).
-    let (_, again) = run(&["gate", "testdata/pact", "--expect", "testdata/pact/expect.json"]);
+    let (_, again) = run(&[
+        "gate",
+        "testdata/pact",
+        "--expect",
+        "testdata/pact/expect.json",
+    ]);
     assert_eq!(out, again);
 }
 
@@ -45,12 +50,21 @@ fn gate_fails_on_unmet_stale_and_missing_expectations() {
     let dir = tmp.path().join("fx");
     std::fs::create_dir(&dir).unwrap();
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/pact");
-    for f in ["valid.json", "compromised.json", "tampered-signature.json", "agents.json"] {
+    for f in [
+        "valid.json",
+        "compromised.json",
+        "tampered-signature.json",
+        "agents.json",
+    ] {
         std::fs::copy(src.join(f), dir.join(f)).unwrap();
     }
     // A directory name that claims success does not make the bytes valid.
     std::fs::create_dir(dir.join("success")).unwrap();
-    std::fs::copy(src.join("tampered-content.json"), dir.join("success/ok.json")).unwrap();
+    std::fs::copy(
+        src.join("tampered-content.json"),
+        dir.join("success/ok.json"),
+    )
+    .unwrap();
     let expect = tmp.path().join("expect.json");
     std::fs::write(
         &expect,
@@ -71,7 +85,12 @@ fn gate_fails_on_unmet_stale_and_missing_expectations() {
     )
     .unwrap();
     let tmp_s = tmp.path().to_str().unwrap();
-    let (code, out) = run(&["gate", dir.to_str().unwrap(), "--expect", expect.to_str().unwrap()]);
+    let (code, out) = run(&[
+        "gate",
+        dir.to_str().unwrap(),
+        "--expect",
+        expect.to_str().unwrap(),
+    ]);
     assert_eq!(code, 1, "{out}");
     let out = out.replace(tmp_s, "TMP");
     insta::assert_snapshot!("gate_fail_text", out);
@@ -89,7 +108,11 @@ fn gate_usage_errors_exit_2() {
     assert_eq!(code, 2);
     let tmp = tempfile::tempdir().unwrap();
     let bad = tmp.path().join("e.json");
-    std::fs::write(&bad, r#"{"gate_expectations_version": "evv-gate/1", "cases": [{"glob": "*", "expect": {}}]}"#).unwrap();
+    std::fs::write(
+        &bad,
+        r#"{"gate_expectations_version": "evv-gate/1", "cases": [{"glob": "*", "expect": {}}]}"#,
+    )
+    .unwrap();
     let (code, _) = run(&["gate", "testdata/pact", "--expect", bad.to_str().unwrap()]);
     assert_eq!(code, 2);
 }
@@ -98,25 +121,77 @@ fn gate_usage_errors_exit_2() {
 fn replay_cli_exit_codes() {
     let cases: [(&[&str], i32); 6] = [
         (&["replay", "testdata/pact/valid.json"], 3),
-        (&["replay", "--agents", "testdata/pact/agents.json", "testdata/pact/valid.json"], 0),
-        (&["replay", "--agents", "testdata/pact/agents.json", "testdata/pact/compromised.json"], 1),
-        (&["replay", "--allow-compromised", "--agents", "testdata/pact/agents.json", "testdata/pact/compromised.json"], 0),
-        (&["replay", "--allow-compromised", "--agents", "testdata/pact/agents.json", "testdata/pact/compromised-and-forged.json"], 1),
+        (
+            &[
+                "replay",
+                "--agents",
+                "testdata/pact/agents.json",
+                "testdata/pact/valid.json",
+            ],
+            0,
+        ),
+        (
+            &[
+                "replay",
+                "--agents",
+                "testdata/pact/agents.json",
+                "testdata/pact/compromised.json",
+            ],
+            1,
+        ),
+        (
+            &[
+                "replay",
+                "--allow-compromised",
+                "--agents",
+                "testdata/pact/agents.json",
+                "testdata/pact/compromised.json",
+            ],
+            0,
+        ),
+        (
+            &[
+                "replay",
+                "--allow-compromised",
+                "--agents",
+                "testdata/pact/agents.json",
+                "testdata/pact/compromised-and-forged.json",
+            ],
+            1,
+        ),
         (&["replay", "testdata/pact/missing.json"], 2),
     ];
     for (args, want) in cases {
         let (code, out) = run(args);
         assert_eq!(code, want, "{args:?}\n{out}");
     }
-    let (code, out) = run(&["--format", "json", "replay", "--allow-compromised", "--agents", "testdata/pact/agents.json", "testdata/pact/compromised.json"]);
+    let (code, out) = run(&[
+        "--format",
+        "json",
+        "replay",
+        "--allow-compromised",
+        "--agents",
+        "testdata/pact/agents.json",
+        "testdata/pact/compromised.json",
+    ]);
     assert_eq!(code, 0);
     assert!(out.contains("\"compromise_allowed\": true"), "{out}");
     // A key given with --key pins it for every agent.
-    let agents = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/pact/agents.json")).unwrap();
+    let agents = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/pact/agents.json"),
+    )
+    .unwrap();
     let doc = evv::canon::parse_str(&agents).unwrap();
     let buyer = format!("ed25519:{}", doc.get("buyer").unwrap().as_str().unwrap());
     let seller = format!("ed25519:{}", doc.get("seller").unwrap().as_str().unwrap());
-    let (code, _) = run(&["replay", "--key", &buyer, "--key", &seller, "testdata/pact/valid.json"]);
+    let (code, _) = run(&[
+        "replay",
+        "--key",
+        &buyer,
+        "--key",
+        &seller,
+        "testdata/pact/valid.json",
+    ]);
     assert_eq!(code, 0);
     let (code, _) = run(&["replay", "--key", &buyer, "testdata/pact/valid.json"]);
     assert_eq!(code, 3);

@@ -21,7 +21,10 @@ fn codes(r: &Report) -> Vec<&'static str> {
 }
 
 fn lvsh(r: &Report) -> Option<i64> {
-    r.facts.get("lvsh").and_then(|v| v.get("round_number")).and_then(Value::as_i64)
+    r.facts
+        .get("lvsh")
+        .and_then(|v| v.get("round_number"))
+        .and_then(Value::as_i64)
 }
 
 #[test]
@@ -38,10 +41,17 @@ fn unpinned_signers_are_unverified_once_per_agent_key() {
     assert_eq!(r.status(), Status::Unverified);
     assert_eq!(r.exit_code(), exit::UNVERIFIED);
     assert_eq!(codes(&r), vec!["sig.key_not_pinned"]);
-    assert_eq!(r.failures().count(), 2, "one finding per (agent, key), not per round");
+    assert_eq!(
+        r.failures().count(),
+        2,
+        "one finding per (agent, key), not per round"
+    );
     // Integrity still verified and reported as passing checks.
-    assert!(r.findings().iter().any(|f| f.code == AnyCode::from(Code::SignatureInvalid)
-        && f.outcome == evv::verdict::Outcome::Pass));
+    assert!(r
+        .findings()
+        .iter()
+        .any(|f| f.code == AnyCode::from(Code::SignatureInvalid)
+            && f.outcome == evv::verdict::Outcome::Pass));
 }
 
 #[test]
@@ -51,7 +61,9 @@ fn a_key_pinned_for_another_agent_does_not_count() {
     with_round(&mut t, 1, |r| {
         r.insert("public_key_b58", pub_b58("buyer"));
         let mut s = r.remove("signature").unwrap();
-        s.as_object_mut().unwrap().insert("signer_public_key_b58", pub_b58("buyer"));
+        s.as_object_mut()
+            .unwrap()
+            .insert("signer_public_key_b58", pub_b58("buyer"));
         r.insert("signature", s);
         sign_round(r, "buyer");
     });
@@ -99,9 +111,15 @@ fn hash_chain_broken_by_content_edit() {
         r.insert("content_summary", obj! {"price" => 0.5});
     });
     let r = run(&t);
-    assert_eq!(codes(&r), vec!["pact.final_hash_mismatch", "pact.hash_chain_broken"]);
+    assert_eq!(
+        codes(&r),
+        vec!["pact.final_hash_mismatch", "pact.hash_chain_broken"]
+    );
     assert_eq!(lvsh(&r), Some(1));
-    let f = r.failures().find(|f| f.code == AnyCode::from(Code::HashChainBroken)).unwrap();
+    let f = r
+        .failures()
+        .find(|f| f.code == AnyCode::from(Code::HashChainBroken))
+        .unwrap();
     assert_eq!(f.subject.field.as_deref(), Some("rounds[2].round_hash"));
 }
 
@@ -114,7 +132,10 @@ fn hash_chain_broken_at_genesis() {
     assert_eq!(codes(&r), vec!["pact.hash_chain_broken"]);
     assert_eq!(r.facts.get("lvsh"), Some(&Value::Null));
     let f = r.failures().next().unwrap();
-    assert_eq!(f.subject.field.as_deref(), Some("rounds[0].previous_round_hash"));
+    assert_eq!(
+        f.subject.field.as_deref(),
+        Some("rounds[0].previous_round_hash")
+    );
 }
 
 #[test]
@@ -125,7 +146,9 @@ fn hash_chain_broken_at_a_link() {
     });
     rehash_round(&mut t, 2);
     // Round 3 links to round 2's (new) stored hash, as an attacker would arrange.
-    let h2 = with_round(&mut t, 2, |r| r.get("round_hash").unwrap().as_str().unwrap().to_string());
+    let h2 = with_round(&mut t, 2, |r| {
+        r.get("round_hash").unwrap().as_str().unwrap().to_string()
+    });
     with_round(&mut t, 3, |r| {
         r.insert("previous_round_hash", h2);
     });
@@ -163,7 +186,12 @@ fn signature_invalid_variants() {
         with_sig(&mut t, 0, edit);
         rehash_all(&mut t);
         let r = run(&t);
-        assert_eq!(codes(&r), vec!["pact.signature_invalid"], "{what}: {}", render_text(&r));
+        assert_eq!(
+            codes(&r),
+            vec!["pact.signature_invalid"],
+            "{what}: {}",
+            render_text(&r)
+        );
         assert_eq!(lvsh(&r), None, "{what}");
     }
     // scheme absent is allowed.
@@ -241,7 +269,10 @@ fn missing_fields_are_invalid_and_named() {
         .filter(|f| f.code == AnyCode::from(Code::FieldInvalid))
         .map(|f| f.subject.field.clone().unwrap())
         .collect();
-    assert_eq!(fields, vec!["rounds[1].timestamp_ms", "rounds[1].envelope_hash"]);
+    assert_eq!(
+        fields,
+        vec!["rounds[1].timestamp_ms", "rounds[1].envelope_hash"]
+    );
     let r = pact::replay_bytes(b"{\"transcript_version\": ", "x.json", &pinned());
     assert_eq!(codes(&r), vec!["json.parse"]);
     assert_eq!(r.status(), Status::Invalid);
@@ -269,7 +300,10 @@ fn rules_of_evidence_allow_compromised() {
     rehash_round(&mut t, 3);
     let mut r = run(&t);
     r.allow_compromised = true;
-    assert_eq!(codes(&r), vec!["pact.final_hash_mismatch", "pact.signature_invalid"]);
+    assert_eq!(
+        codes(&r),
+        vec!["pact.final_hash_mismatch", "pact.signature_invalid"]
+    );
     assert!(!r.compromise_allowed());
     assert_eq!(r.exit_code(), exit::FAILED);
 
@@ -287,10 +321,15 @@ fn failure_event_hash_is_a_warning_only() {
     let t = with_failure_event(transcript(3));
     let r = run(&t);
     assert_eq!(r.status(), Status::Valid);
-    assert!(!r.findings().iter().any(|f| f.outcome == evv::verdict::Outcome::Warn));
+    assert!(!r
+        .findings()
+        .iter()
+        .any(|f| f.outcome == evv::verdict::Outcome::Warn));
     let mut t = with_failure_event(transcript(3));
     let mut fe = t.get("failure_event").unwrap().clone();
-    fe.as_object_mut().unwrap().insert("transcript_hash", "cd".repeat(32));
+    fe.as_object_mut()
+        .unwrap()
+        .insert("transcript_hash", "cd".repeat(32));
     set(&mut t, "failure_event", fe);
     refinal(&mut t);
     let r = run(&t);
@@ -311,9 +350,18 @@ fn hashes_use_the_javascript_dialect() {
     let t = transcript(2);
     let top = t.as_object().unwrap().without(&["final_hash"]);
     let fh = t.get("final_hash").unwrap().as_str().unwrap();
-    assert_eq!(canon::sha256_hex(&Value::Object(top.clone()), Dialect::Jcs).unwrap(), fh);
-    assert_ne!(canon::sha256_hex(&Value::Object(top.clone()), Dialect::Python).unwrap(), fh);
-    assert_ne!(canon::sha256_hex(&Value::Object(top), Dialect::CanonicalJson).unwrap(), fh);
+    assert_eq!(
+        canon::sha256_hex(&Value::Object(top.clone()), Dialect::Jcs).unwrap(),
+        fh
+    );
+    assert_ne!(
+        canon::sha256_hex(&Value::Object(top.clone()), Dialect::Python).unwrap(),
+        fh
+    );
+    assert_ne!(
+        canon::sha256_hex(&Value::Object(top), Dialect::CanonicalJson).unwrap(),
+        fh
+    );
 }
 
 #[test]

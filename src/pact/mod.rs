@@ -24,6 +24,7 @@ use crate::crypto::sig::Alg;
 use crate::crypto::trust::{fingerprint, TrustStore};
 use crate::obj;
 use crate::verdict::{Report, Subject};
+use rayon::prelude::*;
 
 /// The only transcript version this replayer understands.
 pub const TRANSCRIPT_VERSION: &str = "pact-transcript/4.0";
@@ -218,11 +219,30 @@ pub fn replay(doc: &Value, input: &str, opts: &ReplayOptions) -> Report {
         .map(|(i, v)| parse_round(&mut r, input, i, v))
         .collect();
 
+    // The expensive, independent computations run in parallel; findings are then
+    // recorded in a fixed order.
+    let ((hashes, final_hash), sig_results) = rayon::join(
+        || {
+            rayon::join(
+                || {
+                    parsed
+                        .par_iter()
+                        .map(|rd| rd.as_ref().and_then(|x| round_hash_of(x.obj).ok()))
+                        .collect::<Vec<_>>()
+                },
+                || {
+                    top.get("final_hash")
+                        .map(|_| jcs_hash_without(top, &["final_hash"], None))
+                },
+            )
+        },
+        || verify_rounds(&parsed),
+    );
     check_sequence(&mut r, input, &parsed);
-    let chain_ok = check_chain(&mut r, input, &parsed, intent, created);
-    let sig_ok = check_signatures(&mut r, input, &parsed, &opts.trust);
+    let chain_ok = check_chain(&mut r, input, &parsed, intent, created, &hashes);
+    let sig_ok = check_signatures(&mut r, input, &parsed, &sig_results, &opts.trust);
     lvsh(&mut r, &parsed, &chain_ok, &sig_ok);
-    check_final_hash(&mut r, input, top);
+    check_final_hash(&mut r, input, top, final_hash);
     check_failure_event(&mut r, input, top);
     r
 }
@@ -338,7 +358,42 @@ fn check_sequence(r: &mut Report, input: &str, rounds: &[Option<Round<'_>>]) {
 
 /// SHA-256 of the JCS bytes of `o` without `round_hash`.
 fn round_hash_of(o: &Object) -> Result<String, canon::EncodeError> {
-    canon::sha256_hex(&Value::Object(o.without(&["round_hash"])), Dialect::Jcs)
+    jcs_hash_without(o, &["round_hash"], None)
+}
+
+/// SHA-256 of the RFC 8785 bytes of object `o` without the members `skip`, streamed
+/// (no copy of the object). With `undefined_member`, one more member is written whose
+/// value is the JavaScript text `undefined` (not JSON): the preimage PACT's fixture
+/// generator hashes for `failure_event.transcript_hash`.
+fn jcs_hash_without(
+    o: &Object,
+    skip: &[&str],
+    undefined_member: Option<&str>,
+) -> Result<String, canon::EncodeError> {
+    use sha2::{Digest, Sha256};
+    let mut keys: Vec<&str> = o
+        .keys()
+        .filter(|k| !skip.contains(k))
+        .chain(undefined_member)
+        .collect();
+    if keys.iter().any(|k| k.chars().any(|c| c as u32 >= 0xE000)) || undefined_member.is_some() {
+        keys.sort_by(|a, b| a.encode_utf16().cmp(b.encode_utf16()));
+    }
+    let mut h = Sha256::new();
+    h.put(b"{");
+    for (n, k) in keys.iter().enumerate() {
+        if n > 0 {
+            h.put(b",");
+        }
+        canon::write(&Value::String((*k).to_string()), Dialect::Jcs, &mut h)?;
+        h.put(b":");
+        match o.get(k) {
+            Some(v) if Some(*k) != undefined_member => canon::write(v, Dialect::Jcs, &mut h)?,
+            _ => h.put(b"undefined"),
+        }
+    }
+    h.put(b"}");
+    Ok(hex::encode(h.finalize()))
 }
 
 /// Checks genesis, round hashes and links; returns per round whether its own hash and
@@ -349,11 +404,8 @@ fn check_chain(
     rounds: &[Option<Round<'_>>],
     intent: Option<&str>,
     created: Option<f64>,
+    hashes: &[Option<String>],
 ) -> Vec<bool> {
-    let hashes: Vec<Option<String>> = rounds
-        .iter()
-        .map(|rd| rd.as_ref().and_then(|x| round_hash_of(x.obj).ok()))
-        .collect();
     let mut ok = vec![false; rounds.len()];
     let mut failed = false;
     for (i, rd) in rounds.iter().enumerate() {
@@ -460,14 +512,11 @@ fn prepare(rd: &Round<'_>) -> Option<Prepared> {
 
 /// Verifies every round's signature (batched), applies the trust store, and returns per
 /// round whether the signature is mathematically valid.
-fn check_signatures(
-    r: &mut Report,
-    input: &str,
-    rounds: &[Option<Round<'_>>],
-    trust: &TrustStore,
-) -> Vec<bool> {
+/// Verifies every round's signature (pure, parallel): per round `None` when fields are
+/// missing, else valid or the reason it is not.
+fn verify_rounds(rounds: &[Option<Round<'_>>]) -> Vec<Option<Result<(), String>>> {
     let prepared: Vec<Option<Prepared>> = rounds
-        .iter()
+        .par_iter()
         .map(|rd| rd.as_ref().and_then(prepare))
         .collect();
     let mut slots = Vec::new();
@@ -483,19 +532,32 @@ fn check_signatures(
         }
     }
     let results = verify_ed25519_many(&items);
-    let mut ok = vec![false; rounds.len()];
-    let mut outcome: Vec<Option<String>> = vec![None; rounds.len()];
+    let mut out: Vec<Option<Result<(), String>>> = vec![None; rounds.len()];
     for (slot, res) in slots.iter().zip(results) {
-        match res {
-            Ok(()) => ok[*slot] = true,
-            Err(e) => outcome[*slot] = Some(e.to_string()),
-        }
+        out[*slot] = Some(res.map_err(|e| e.to_string()));
     }
-    for (i, p) in prepared.iter().enumerate() {
+    for (i, p) in prepared.into_iter().enumerate() {
         if let Some(Prepared::Refused(why)) = p {
-            outcome[i] = Some(why.clone());
+            out[i] = Some(Err(why));
         }
     }
+    out
+}
+
+/// Records the signature outcomes and applies the trust store; returns per round
+/// whether the signature is mathematically valid.
+fn check_signatures(
+    r: &mut Report,
+    input: &str,
+    rounds: &[Option<Round<'_>>],
+    results: &[Option<Result<(), String>>],
+    trust: &TrustStore,
+) -> Vec<bool> {
+    let ok: Vec<bool> = results.iter().map(|x| matches!(x, Some(Ok(())))).collect();
+    let outcome: Vec<Option<&String>> = results
+        .iter()
+        .map(|x| x.as_ref().and_then(|y| y.as_ref().err()))
+        .collect();
     let mut failed = false;
     for (i, why) in outcome.iter().enumerate() {
         if let Some(why) = why {
@@ -605,8 +667,13 @@ fn lvsh(r: &mut Report, rounds: &[Option<Round<'_>>], chain: &[bool], sig: &[boo
     r.fact("lvsh", v);
 }
 
-fn check_final_hash(r: &mut Report, input: &str, top: &Object) {
-    let Some(fh) = top.get("final_hash") else {
+fn check_final_hash(
+    r: &mut Report,
+    input: &str,
+    top: &Object,
+    computed: Option<Result<String, canon::EncodeError>>,
+) {
+    let (Some(fh), Some(computed)) = (top.get("final_hash"), computed) else {
         return;
     };
     let Some(fh) = fh.as_str() else {
@@ -614,7 +681,7 @@ fn check_final_hash(r: &mut Report, input: &str, top: &Object) {
         return;
     };
     let subj = Subject::file(input).field("final_hash");
-    match canon::sha256_hex(&Value::Object(top.without(&["final_hash"])), Dialect::Jcs) {
+    match computed {
         Ok(c) if c == fh => r.pass(Code::FinalHashMismatch, subj, format!("final_hash {c} verified")),
         Ok(c) => r.fail(
             Code::FinalHashMismatch,
@@ -625,29 +692,6 @@ fn check_final_hash(r: &mut Report, input: &str, top: &Object) {
     }
 }
 
-/// Writes `o` as JCS with one extra member whose value is the JavaScript text
-/// `undefined`: the preimage PACT's fixture generator hashes for transcript_hash.
-fn js_undefined_member_hash(o: &Object, member: &str) -> Option<String> {
-    use sha2::{Digest, Sha256};
-    let mut keys: Vec<&str> = o.keys().chain(std::iter::once(member)).collect();
-    keys.sort_by(|a, b| a.encode_utf16().cmp(b.encode_utf16()));
-    let mut h = Sha256::new();
-    h.put(b"{");
-    for (n, k) in keys.iter().enumerate() {
-        if n > 0 {
-            h.put(b",");
-        }
-        canon::write(&Value::String((*k).to_string()), Dialect::Jcs, &mut h).ok()?;
-        h.put(b":");
-        match o.get(k) {
-            Some(v) if *k != member => canon::write(v, Dialect::Jcs, &mut h).ok()?,
-            _ => h.put(b"undefined"),
-        }
-    }
-    h.put(b"}");
-    Some(hex::encode(h.finalize()))
-}
-
 fn check_failure_event(r: &mut Report, input: &str, top: &Object) {
     let Some(fe) = top.get("failure_event").and_then(Value::as_object) else {
         return;
@@ -656,8 +700,7 @@ fn check_failure_event(r: &mut Report, input: &str, top: &Object) {
         return;
     };
     let subj = Subject::file(input).field("failure_event.transcript_hash");
-    let rest = top.without(&["failure_event", "final_hash"]);
-    let Ok(expected) = canon::sha256_hex(&Value::Object(rest.clone()), Dialect::Jcs) else {
+    let Ok(expected) = jcs_hash_without(top, &["failure_event", "final_hash"], None) else {
         return;
     };
     if th == expected {
@@ -668,7 +711,8 @@ fn check_failure_event(r: &mut Report, input: &str, top: &Object) {
         );
         return;
     }
-    let artifact = js_undefined_member_hash(&rest, "failure_event");
+    let artifact =
+        jcs_hash_without(top, &["failure_event", "final_hash"], Some("failure_event")).ok();
     let suffix = th
         .rsplit_once('-')
         .filter(|(_, d)| crate::crypto::hash::is_hex64(d));
@@ -712,7 +756,7 @@ mod tests {
             _ => unreachable!(),
         };
         assert_eq!(
-            js_undefined_member_hash(&o, "m"),
+            jcs_hash_without(&o, &[], Some("m")).ok(),
             Some(sha256_hex(br#"{"a":1,"m":undefined,"z":"x"}"#))
         );
     }

@@ -91,7 +91,11 @@ pub fn genesis(intent_id: &str, created_at_ms: u64) -> String {
 
 /// Re-signs round `i`'s `envelope_hash` with `agent`'s test key.
 pub fn sign_round(r: &mut Object, agent: &str) {
-    let env = r.get("envelope_hash").and_then(Value::as_str).unwrap().to_string();
+    let env = r
+        .get("envelope_hash")
+        .and_then(Value::as_str)
+        .unwrap()
+        .to_string();
     let msg = hex::decode(env).unwrap();
     let sig = key(agent).sign(&msg);
     let mut s = r.remove("signature").expect("signature");
@@ -145,7 +149,11 @@ pub fn transcript(n: usize) -> Value {
     let mut prev = genesis(INTENT_ID, CREATED_AT_MS);
     for i in 0..n {
         let agent = AGENTS[i % 2];
-        let rtype = if i == 0 { "INTENT" } else { types[1 + (i - 1) % 4] };
+        let rtype = if i == 0 {
+            "INTENT"
+        } else {
+            types[1 + (i - 1) % 4]
+        };
         let env = canon::sha256_hex(
             &obj! {"type" => rtype, "intent_id" => INTENT_ID, "n" => i},
             Dialect::Jcs,
@@ -203,7 +211,11 @@ pub fn transcript(n: usize) -> Value {
 /// (JCS of the transcript without failure_event and final_hash), then reseals.
 pub fn with_failure_event(mut t: Value) -> Value {
     let th = canon::sha256_hex(
-        &Value::Object(t.as_object().unwrap().without(&["failure_event", "final_hash"])),
+        &Value::Object(
+            t.as_object()
+                .unwrap()
+                .without(&["failure_event", "final_hash"]),
+        ),
         Dialect::Jcs,
     )
     .unwrap();
