@@ -398,3 +398,12 @@ fn snapshot_text_and_json() {
     insta::assert_snapshot!("tampered_unpinned_text", render_text(&r));
     insta::assert_snapshot!("tampered_unpinned_json", render_json(&r));
 }
+
+#[test]
+fn spec_lists_every_pact_code_exactly() {
+    let spec = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/SPEC.md")).unwrap();
+    for c in Code::ALL {
+        let row = format!("| `{}` | {} | {} |", c.id(), c.class().as_str(), c.explain());
+        assert!(spec.lines().any(|l| l == row), "SPEC.md lacks: {row}");
+    }
+}
