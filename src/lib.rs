@@ -16,6 +16,7 @@ pub mod canon;
 pub mod cli;
 pub mod container;
 pub mod crypto;
+pub mod evidence;
 pub mod manifest;
 pub mod verdict;
 

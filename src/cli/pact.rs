@@ -76,41 +76,59 @@ pub fn replay(a: ReplayArgs, fmt: OutputFormat) -> Result<i32, CliError> {
     super::emit(&report, fmt)
 }
 
-/// Verifies one evidence file for the gate. This is the per-file dispatch: it decides
-/// from the content which verifier applies (today PACT v4 transcripts; bundles and the
-/// other formats plug in here) and returns its report, or `None` when the file is of no
-/// kind the gate knows.
+/// Verifies one evidence item for the gate: a file or a bundle directory, recognised
+/// from its content by [`crate::evidence::recognise`] like `evv verify` does. Returns
+/// `None` when the item is of no kind evv verifies.
 pub(crate) fn verify_evidence_file(
     path: &Path,
     display: &str,
     trust: &TrustStore,
 ) -> Option<Report> {
-    let bytes = std::fs::read(path).ok()?;
-    let looks_pact = match crate::canon::parse(&bytes) {
-        Ok(v) => v.get("transcript_version").is_some(),
-        // Unparseable JSON is still gated: the PACT verifier reports json.parse.
-        Err(_) => display.ends_with(".json"),
+    use crate::evidence::{recognise, verify_as, Kind, Options};
+    let opts = Options {
+        trust: trust.clone(),
+        display_name: Some(display.to_string()),
+        ..Options::default()
     };
-    if looks_pact {
-        return Some(pactmod::replay_bytes(
-            &bytes,
-            display,
-            &ReplayOptions {
-                trust: trust.clone(),
-            },
-        ));
+    match recognise(path) {
+        Ok((kind, bytes)) => verify_as(kind, path, bytes, &opts).ok(),
+        // Unparseable JSON is still gated: the PACT verifier reports json.parse.
+        Err(_)
+            if display.ends_with(".json")
+                && std::fs::read(path).is_ok_and(|b| crate::canon::parse(&b).is_err()) =>
+        {
+            verify_as(Kind::Pact, path, None, &opts).ok()
+        }
+        Err(_) => None,
     }
-    None
 }
 
-/// Every regular file under `dir`, as sorted `/`-separated relative paths.
+/// Items the gate considers: bundle directories, archives, JSON and JSON Lines files.
+/// Whether one is evidence is decided from its content; one that is not fails its case
+/// ("not evidence of a kind evv gate verifies") unless the expectations ignore it.
+fn is_candidate(path: &Path, rel: &str) -> bool {
+    path.is_dir()
+        || [".json", ".jsonl", ".tar.gz", ".tgz", ".tar"]
+            .iter()
+            .any(|e| rel.ends_with(e))
+}
+
+/// Every regular file under `dir`, and every bundle directory (one holding
+/// `payload/`, not descended into), as sorted `/`-separated relative paths.
 fn walk(dir: &Path) -> Result<Vec<String>, CliError> {
     fn rec(base: &Path, d: &Path, out: &mut Vec<String>) -> std::io::Result<()> {
         for e in std::fs::read_dir(d)? {
             let e = e?;
             let t = e.file_type()?;
             let p = e.path();
-            if t.is_dir() {
+            if t.is_dir() && p.join("payload").is_dir() {
+                let rel = p.strip_prefix(base).unwrap_or(&p);
+                let parts: Vec<String> = rel
+                    .components()
+                    .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                    .collect();
+                out.push(parts.join("/"));
+            } else if t.is_dir() {
                 rec(base, &p, out)?;
             } else if t.is_file() {
                 let rel = p.strip_prefix(base).unwrap_or(&p);
@@ -157,21 +175,26 @@ pub(crate) fn run_gate(dir: &Path, expect: Option<&Path>) -> Result<Vec<CaseResu
         .cases
         .iter()
         .map(|c| {
-            let files: Vec<PathBuf> = c
-                .agents
-                .iter()
-                .map(|a| match a.strip_prefix("{dir}/") {
-                    Some(rest) => dir.join(rest),
-                    None => exp_dir.join(a),
-                })
-                .collect();
-            trust_store(&TrustArgs::default(), &files)
+            let resolve = |a: &String| match a.strip_prefix("{dir}/") {
+                Some(rest) => dir.join(rest),
+                None => exp_dir.join(a),
+            };
+            let files: Vec<PathBuf> = c.agents.iter().map(resolve).collect();
+            let mut store = trust_store(&TrustArgs::default(), &files)?;
+            for t in &c.trust {
+                let p = resolve(t);
+                let bytes = super::read_file(&p)?;
+                store
+                    .load_trust_file(&super::display_name(&p), &bytes)
+                    .map_err(CliError::Usage)?;
+            }
+            Ok::<_, CliError>(store)
         })
         .collect::<Result<Vec<_>, _>>()?;
 
     let files: Vec<String> = walk(dir)?
         .into_iter()
-        .filter(|f| f.ends_with(".json") && !exp.ignored(f))
+        .filter(|f| !exp.ignored(f) && is_candidate(&dir.join(f), f))
         .collect();
     // Work items: (file, Some(case)) or (file, None) for "no expectation".
     let mut work: Vec<(String, Option<usize>)> = Vec::new();

@@ -56,6 +56,8 @@ pub struct Case {
     /// Agent key files to pin (`{dir}/…` relative to the gated directory, other paths
     /// relative to the expectations file).
     pub agents: Vec<String>,
+    /// Trust files to load (SPEC 5; same path rules as `agents`).
+    pub trust: Vec<String>,
     /// Expectation without `--allow-compromised`.
     pub expect: Expect,
     /// Expectation with `--allow-compromised`.
@@ -97,6 +99,7 @@ impl Expectations {
                 pattern: Pattern::new("**/*.json").expect("static glob"),
                 label: None,
                 agents: vec![],
+                trust: vec![],
                 expect: valid.clone(),
                 expect_allow_compromised: valid,
             }],
@@ -216,6 +219,7 @@ pub fn parse_expectations(doc: &Value) -> Result<Expectations, String> {
                 "glob",
                 "label",
                 "agents",
+                "trust",
                 "expect",
                 "expect_allow_compromised",
                 "note",
@@ -241,6 +245,7 @@ pub fn parse_expectations(doc: &Value) -> Result<Expectations, String> {
             pattern,
             label,
             agents: str_list(o.get("agents"), &format!("{what}.agents"))?,
+            trust: str_list(o.get("trust"), &format!("{what}.trust"))?,
             expect: parse_expect(o.get("expect"), &format!("{what}.expect"))?,
             expect_allow_compromised: parse_expect(
                 o.get("expect_allow_compromised"),
