@@ -185,7 +185,7 @@ pub fn verify_as(
     let mut report = match kind {
         Kind::Bundle => {
             let v = VerifyOptions {
-                limits: opts.limits.clone(),
+                limits: opts.limits,
                 expect_sha256: opts.expect_sha256,
                 trust: opts.trust.clone(),
                 allow_compromised: opts.allow_compromised,
