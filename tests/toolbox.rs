@@ -217,3 +217,39 @@ fn broken_pipe_is_not_an_internal_error() {
     assert!(!err.contains("internal error"), "{err}");
     assert_ne!(status.code(), Some(4));
 }
+
+/// Colour on a terminal only, never with NO_COLOR; never in a pipe. The terminal is a
+/// pseudo-terminal made by util-linux `script` (skipped where it is missing).
+#[test]
+fn colour_only_on_a_terminal_and_never_with_no_color() {
+    let (_, piped, _) = evv(&["verify", "testdata/kry/savings_tampered.json"]);
+    assert!(!piped.contains('\x1b'), "colour in a pipe");
+    if Command::new("script").arg("--version").output().is_err() {
+        eprintln!("SKIP: util-linux script not installed");
+        return;
+    }
+    let cmd = format!(
+        "{} verify testdata/kry/savings_tampered.json",
+        env!("CARGO_BIN_EXE_evv")
+    );
+    let tty = |no_color: bool| {
+        let mut c = Command::new("script");
+        c.current_dir(root())
+            .args(["-qec", &cmd, "/dev/null"])
+            .env_remove("NO_COLOR");
+        if no_color {
+            c.env("NO_COLOR", "1");
+        }
+        String::from_utf8(c.output().unwrap().stdout).unwrap()
+    };
+    let coloured = tty(false);
+    assert!(
+        coloured.contains("\x1b[1;31mTAMPERED\x1b[0m"),
+        "{coloured:?}"
+    );
+    let plain = tty(true);
+    assert!(
+        plain.contains("TAMPERED") && !plain.contains('\x1b'),
+        "{plain:?}"
+    );
+}

@@ -16,6 +16,7 @@ mod kry;
 mod pact;
 mod receipts;
 mod sig;
+mod term;
 mod tools;
 pub(crate) mod verify;
 
@@ -179,6 +180,7 @@ pub fn run(cli: Cli) -> Result<i32, CliError> {
 /// Prints a report in the chosen format and returns its exit code.
 pub fn emit(report: &Report, fmt: OutputFormat) -> Result<i32, CliError> {
     let out = match fmt {
+        OutputFormat::Text if term::colour_stdout() => term::colourise(&render_text(report)),
         OutputFormat::Text => render_text(report),
         OutputFormat::Json => render_json(report),
         OutputFormat::Github => crate::verdict::render_github(report),

@@ -126,7 +126,13 @@ pub fn run(a: VerifyArgs, fmt: OutputFormat) -> Result<i32, CliError> {
         allow_compromised: opts.allow_compromised,
         display_name: opts.display_name,
     };
-    match verify_path_full(path, &vopts) {
+    let progress = match std::fs::metadata(path) {
+        Ok(m) if m.is_file() => super::term::Progress::start(m.len()),
+        _ => super::term::Progress::start(0),
+    };
+    let verified = verify_path_full(path, &vopts);
+    drop(progress);
+    match verified {
         Ok(v) => {
             if let Some(bytes) = &v.manifest_bytes {
                 if let Err(e) = crate::canon::parse(bytes) {
