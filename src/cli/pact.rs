@@ -116,27 +116,24 @@ fn is_candidate(path: &Path, rel: &str) -> bool {
 /// Every regular file under `dir`, and every bundle directory (one holding
 /// `payload/`, not descended into), as sorted `/`-separated relative paths.
 fn walk(dir: &Path) -> Result<Vec<String>, CliError> {
+    fn rel(base: &Path, p: &Path) -> String {
+        let rel = p.strip_prefix(base).unwrap_or(p);
+        let parts: Vec<String> = rel
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned())
+            .collect();
+        parts.join("/")
+    }
     fn rec(base: &Path, d: &Path, out: &mut Vec<String>) -> std::io::Result<()> {
         for e in std::fs::read_dir(d)? {
             let e = e?;
             let t = e.file_type()?;
             let p = e.path();
-            if t.is_dir() && p.join("payload").is_dir() {
-                let rel = p.strip_prefix(base).unwrap_or(&p);
-                let parts: Vec<String> = rel
-                    .components()
-                    .map(|c| c.as_os_str().to_string_lossy().into_owned())
-                    .collect();
-                out.push(parts.join("/"));
-            } else if t.is_dir() {
+            let bundle_dir = t.is_dir() && p.join("payload").is_dir();
+            if t.is_dir() && !bundle_dir {
                 rec(base, &p, out)?;
-            } else if t.is_file() {
-                let rel = p.strip_prefix(base).unwrap_or(&p);
-                let parts: Vec<String> = rel
-                    .components()
-                    .map(|c| c.as_os_str().to_string_lossy().into_owned())
-                    .collect();
-                out.push(parts.join("/"));
+            } else if bundle_dir || t.is_file() {
+                out.push(rel(base, &p));
             }
         }
         Ok(())
