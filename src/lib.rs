@@ -3,7 +3,7 @@
 //! evv decides, without trusting the producer, whether evidence is intact, complete,
 //! authentic and honestly derived. It reads evidence bundles (`.tar.gz`, `.tar` or a
 //! directory), KRY attestations, PACT v4 transcripts and LIVE_HASHED receipts, and
-//! returns a deterministic [`verdict::Report`].
+//! returns a deterministic [`verdict::Report`]: [`verify`] is the one entry point.
 //!
 //! evv is read-only and offline: it never writes to disk, never opens a socket and
 //! never executes anything from the evidence. Format modules are pure functions from
@@ -16,6 +16,7 @@ pub mod canon;
 pub mod cli;
 pub mod container;
 pub mod crypto;
+pub mod evidence;
 pub mod manifest;
 pub mod verdict;
 
@@ -23,3 +24,5 @@ pub mod bundle;
 pub mod kry;
 pub mod pact;
 pub mod receipts;
+
+pub use evidence::{verify, Options};

@@ -10,13 +10,15 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::verdict::{exit, render_json, render_text, Report};
 
+mod batch;
 pub mod diag;
 mod kry;
 mod pact;
 mod receipts;
 mod sig;
+mod term;
 mod tools;
-mod verify;
+pub(crate) mod verify;
 
 /// evv: offline, read-only, fail-closed verifier for evidence.
 #[derive(Parser, Debug)]
@@ -80,6 +82,8 @@ pub enum Command {
     Explain(tools::ExplainArgs),
     /// Signature tools: verify one signature or a batch, print a key's fingerprint.
     Sig(sig::SigArgs),
+    /// Print one of the JSON Schemas evv ships (no NAME: list them).
+    Schema(tools::SchemaArgs),
     /// Print a shell completion script.
     Completions(tools::CompletionsArgs),
     /// Print the manual page (roff).
@@ -101,7 +105,12 @@ pub enum CliError {
 
 impl From<std::io::Error> for CliError {
     fn from(e: std::io::Error) -> Self {
-        CliError::Usage(e.to_string())
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            // The reader (e.g. `| head`) stopped early: not an error of ours.
+            CliError::Reported(exit::VALID)
+        } else {
+            CliError::Usage(e.to_string())
+        }
     }
 }
 
@@ -161,6 +170,7 @@ pub fn run(cli: Cli) -> Result<i32, CliError> {
         Command::Hash(a) => tools::canon(a, true),
         Command::Explain(a) => tools::explain(a),
         Command::Sig(a) => sig::run(a, fmt),
+        Command::Schema(a) => tools::schema(a),
         Command::Completions(a) => tools::completions(a),
         Command::Man => tools::man(),
         Command::InternalErrorSelftest => panic!("internal error self-test"),
@@ -170,14 +180,20 @@ pub fn run(cli: Cli) -> Result<i32, CliError> {
 /// Prints a report in the chosen format and returns its exit code.
 pub fn emit(report: &Report, fmt: OutputFormat) -> Result<i32, CliError> {
     let out = match fmt {
+        OutputFormat::Text if term::colour_stdout() => term::colourise(&render_text(report)),
         OutputFormat::Text => render_text(report),
         OutputFormat::Json => render_json(report),
         OutputFormat::Github => crate::verdict::render_github(report),
     };
     let mut stdout = std::io::stdout().lock();
-    stdout.write_all(out.as_bytes())?;
-    stdout.flush()?;
-    Ok(report.exit_code())
+    match stdout
+        .write_all(out.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        // A reader that stopped early (`| head`) does not change the verdict.
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
+        _ => Ok(report.exit_code()),
+    }
 }
 
 /// Reads a whole (small) input file; a missing or unreadable file is a usage error.

@@ -101,7 +101,14 @@ fn canon_lines(bytes: &[u8], dialect: Dialect, hash: bool) -> Result<i32, CliErr
 pub fn explain(a: ExplainArgs) -> Result<i32, CliError> {
     match Code::from_id(&a.code) {
         Some(c) => {
-            println!("{} ({})\n\n{}", c.id(), c.class().as_str(), c.explain());
+            let mut out = std::io::stdout().lock();
+            writeln!(
+                out,
+                "{} ({})\n\n{}",
+                c.id(),
+                c.class().as_str(),
+                c.explain()
+            )?;
             Ok(exit::VALID)
         }
         None => Err(CliError::Usage(format!(
@@ -142,4 +149,142 @@ pub fn man() -> Result<i32, CliError> {
     }
     out.flush()?;
     Ok(exit::VALID)
+}
+
+/// Every JSON Schema evv ships (`schemas/NAME.schema.json`), embedded.
+pub const SCHEMAS: &[(&str, &str)] = &[
+    (
+        "batch_line",
+        include_str!("../../schemas/batch_line.schema.json"),
+    ),
+    (
+        "gate-expectations",
+        include_str!("../../schemas/gate-expectations.schema.json"),
+    ),
+    (
+        "kry_action_attestation",
+        include_str!("../../schemas/kry_action_attestation.schema.json"),
+    ),
+    (
+        "kry_chain_anchor",
+        include_str!("../../schemas/kry_chain_anchor.schema.json"),
+    ),
+    (
+        "kry_council_policy",
+        include_str!("../../schemas/kry_council_policy.schema.json"),
+    ),
+    (
+        "kry_pqc_signature",
+        include_str!("../../schemas/kry_pqc_signature.schema.json"),
+    ),
+    (
+        "kry_savings_attestation",
+        include_str!("../../schemas/kry_savings_attestation.schema.json"),
+    ),
+    (
+        "kry_threshold_artifact",
+        include_str!("../../schemas/kry_threshold_artifact.schema.json"),
+    ),
+    (
+        "live_hashed_receipt",
+        include_str!("../../schemas/live_hashed_receipt.schema.json"),
+    ),
+    (
+        "manifest",
+        include_str!("../../schemas/manifest.schema.json"),
+    ),
+    (
+        "pact-agents",
+        include_str!("../../schemas/pact-agents.schema.json"),
+    ),
+    (
+        "pact-transcript",
+        include_str!("../../schemas/pact-transcript.schema.json"),
+    ),
+    (
+        "provider_export_row",
+        include_str!("../../schemas/provider_export_row.schema.json"),
+    ),
+    (
+        "reconciliation_report",
+        include_str!("../../schemas/reconciliation_report.schema.json"),
+    ),
+    (
+        "req_seen_entry",
+        include_str!("../../schemas/req_seen_entry.schema.json"),
+    ),
+    (
+        "req_seen_head",
+        include_str!("../../schemas/req_seen_head.schema.json"),
+    ),
+    (
+        "response_headers",
+        include_str!("../../schemas/response_headers.schema.json"),
+    ),
+    (
+        "sig_batch_case",
+        include_str!("../../schemas/sig_batch_case.schema.json"),
+    ),
+    (
+        "sig_batch_result",
+        include_str!("../../schemas/sig_batch_result.schema.json"),
+    ),
+    (
+        "thermo_debit",
+        include_str!("../../schemas/thermo_debit.schema.json"),
+    ),
+    (
+        "trace_event",
+        include_str!("../../schemas/trace_event.schema.json"),
+    ),
+    ("trust", include_str!("../../schemas/trust.schema.json")),
+    (
+        "ttt_chain_records",
+        include_str!("../../schemas/ttt_chain_records.schema.json"),
+    ),
+    (
+        "ttt_children",
+        include_str!("../../schemas/ttt_children.schema.json"),
+    ),
+    (
+        "ttt_signed_record",
+        include_str!("../../schemas/ttt_signed_record.schema.json"),
+    ),
+    (
+        "ttt_tarball_record",
+        include_str!("../../schemas/ttt_tarball_record.schema.json"),
+    ),
+    ("verdict", include_str!("../../schemas/verdict.schema.json")),
+];
+
+/// `evv schema NAME`.
+#[derive(Args, Debug)]
+pub struct SchemaArgs {
+    /// A schema name (e.g. `verdict`, `manifest`, `trust`); omit to list them.
+    pub name: Option<String>,
+}
+
+/// Prints one embedded schema, or the list of names.
+pub fn schema(a: SchemaArgs) -> Result<i32, CliError> {
+    let mut out = std::io::stdout().lock();
+    match a.name {
+        None => {
+            for (n, _) in SCHEMAS {
+                writeln!(out, "{n}")?;
+            }
+            Ok(exit::VALID)
+        }
+        Some(n) => match SCHEMAS
+            .iter()
+            .find(|(k, _)| *k == n.trim_end_matches(".schema.json"))
+        {
+            Some((_, text)) => {
+                out.write_all(text.as_bytes())?;
+                Ok(exit::VALID)
+            }
+            None => Err(CliError::Usage(format!(
+                "unknown schema {n:?}; `evv schema` lists them"
+            ))),
+        },
+    }
 }

@@ -7,12 +7,21 @@ use clap::Args;
 use super::{display_name, emit, CliError, OutputFormat, TrustArgs};
 use crate::container::{verify_path_full, Limits, OpenError, VerifyOptions};
 use crate::crypto::trust::TrustStore;
+use crate::evidence::{recognise, verify_as, Kind, Options};
 
 /// `evv verify PATH`.
 #[derive(Args, Debug)]
 pub struct VerifyArgs {
-    /// A bundle (.tar.gz, .tar or directory holding payload/).
-    pub path: PathBuf,
+    /// Evidence: a bundle (.tar.gz, .tar or directory holding payload/), a KRY
+    /// attestation, a PACT v4 transcript or a LIVE_HASHED receipts file, recognised
+    /// from its content.
+    #[arg(required_unless_present = "batch", conflicts_with = "batch")]
+    pub path: Option<PathBuf>,
+    /// Verify many items in parallel: a file listing one path per line, or a directory
+    /// whose entries are verified. Prints one JSON line per item, in input order, then a
+    /// summary line.
+    #[arg(long, value_name = "LISTFILE|DIR")]
+    pub batch: Option<PathBuf>,
     /// Expected SHA-256 of the exact input bytes (the tarball hash).
     #[arg(long, value_name = "HEX")]
     pub expect_sha256: Option<String>,
@@ -82,7 +91,7 @@ pub fn run(a: VerifyArgs, fmt: OutputFormat) -> Result<i32, CliError> {
         max_total_size: a.max_total_size.unwrap_or(d.max_total_size),
         max_ratio: a.max_ratio.unwrap_or(d.max_ratio),
     };
-    let opts = VerifyOptions {
+    let opts = Options {
         limits,
         expect_sha256,
         trust: trust_from_args(&a.trust)?,
@@ -91,9 +100,39 @@ pub fn run(a: VerifyArgs, fmt: OutputFormat) -> Result<i32, CliError> {
             None => None,
         },
         allow_compromised: a.allow_compromised,
-        display_name: Some(display_name(&a.path)),
+        display_name: None,
     };
-    match verify_path_full(&a.path, &opts) {
+    if let Some(list) = &a.batch {
+        return super::batch::run(list, &opts);
+    }
+    let path = a
+        .path
+        .as_deref()
+        .expect("clap requires PATH without --batch");
+    let opts = Options {
+        display_name: Some(display_name(path)),
+        ..opts
+    };
+    let (kind, bytes) = recognise(path).map_err(|e| CliError::Usage(e.0))?;
+    if kind != Kind::Bundle {
+        let report = verify_as(kind, path, bytes, &opts).map_err(|e| CliError::Usage(e.0))?;
+        return emit(&report, fmt);
+    }
+    let vopts = VerifyOptions {
+        limits: opts.limits,
+        expect_sha256: opts.expect_sha256,
+        trust: opts.trust,
+        record: opts.record,
+        allow_compromised: opts.allow_compromised,
+        display_name: opts.display_name,
+    };
+    let progress = match std::fs::metadata(path) {
+        Ok(m) if m.is_file() => super::term::Progress::start(m.len()),
+        _ => super::term::Progress::start(0),
+    };
+    let verified = verify_path_full(path, &vopts);
+    drop(progress);
+    match verified {
         Ok(v) => {
             if let Some(bytes) = &v.manifest_bytes {
                 if let Err(e) = crate::canon::parse(bytes) {

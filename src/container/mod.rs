@@ -16,6 +16,7 @@ mod dir;
 mod entry;
 mod path;
 mod stream;
+pub use stream::BYTES_READ;
 mod tar;
 mod verify;
 

@@ -43,6 +43,10 @@ impl Fault {
     }
 }
 
+/// Input bytes read by archive readers in this process so far: only for a progress
+/// display (the CLI polls it); it never affects a verdict.
+pub static BYTES_READ: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
 /// What the reader thread hands over: a full chunk (only the last may be short).
 type Chunk = Result<Vec<u8>, String>;
 
@@ -77,6 +81,7 @@ fn read_and_hash<R: Read>(
         buf.truncate(n);
         hasher.update(&buf);
         total += n as u64;
+        BYTES_READ.fetch_add(n as u64, std::sync::atomic::Ordering::Relaxed);
         let last = n < BUF_SIZE;
         if n > 0 && tx.send(Ok(buf)).is_err() {
             // The consumer stopped early (unrecognised input); nothing more to do.

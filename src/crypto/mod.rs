@@ -1,5 +1,6 @@
 //! Hashes, Merkle trees, signatures and trust roots.
 
+pub mod batch;
 pub mod encoding;
 pub mod hash;
 pub mod merkle;

@@ -34,18 +34,19 @@ impl std::fmt::Display for PolicyError {
             PolicyError::DuplicateKey(k) => write!(f, "key {k:?} is listed twice"),
             PolicyError::BadRole(r) => write!(
                 f,
-                "role {r:?} must be non-empty and use only a-z, 0-9, '_', '.', '-'"
+                "role {r:?} must be non-empty and use only a-z, 0-9, '_', '.', '-', ':'"
             ),
             PolicyError::Shape(s) => f.write_str(s),
         }
     }
 }
 
-/// True for a valid role name: non-empty, `a-z0-9_.-` only.
+/// True for a valid role name: non-empty, `a-z0-9_.-:` only (`:` scopes a role, as in
+/// `pact_agent:buyer`).
 pub fn valid_role(r: &str) -> bool {
     !r.is_empty()
         && r.bytes().all(|c| {
-            c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'_' || c == b'.' || c == b'-'
+            c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, b'_' | b'.' | b'-' | b':')
         })
 }
 

@@ -59,7 +59,7 @@ impl PinnedKey {
         }
         if let Some(r) = self.roles.iter().find(|r| !valid_role(r)) {
             return Err(format!(
-                "key {}: role {r:?} must be non-empty and use only a-z, 0-9, '_', '.', '-'",
+                "key {}: role {r:?} must be non-empty and use only a-z, 0-9, '_', '.', '-', ':'",
                 self.id
             ));
         }

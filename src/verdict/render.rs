@@ -132,6 +132,19 @@ pub fn render_github(r: &Report) -> String {
     fn esc_prop(s: &str) -> String {
         esc_data(s).replace(':', "%3A").replace(',', "%2C")
     }
+    // Annotations must name files of the checked-out repository: a finding inside a
+    // bundle directory is joined to the directory; one inside an archive points at the
+    // archive (the inner path stays in the message).
+    let container = r.facts.get("container").and_then(Value::as_str);
+    let file_of = |inner: &str| -> String {
+        match (r.kind.as_str(), container) {
+            ("bundle", Some("directory")) => {
+                format!("{}/{}", r.input.trim_end_matches('/'), inner)
+            }
+            ("bundle", _) => r.input.clone(),
+            _ => inner.to_string(),
+        }
+    };
     let mut s = String::new();
     for f in r.findings().iter().filter(|f| f.outcome != Outcome::Pass) {
         let level = if f.outcome == Outcome::Fail {
@@ -139,14 +152,14 @@ pub fn render_github(r: &Report) -> String {
         } else {
             "warning"
         };
-        let mut props = format!("file={}", esc_prop(&f.subject.file));
+        let mut props = format!("file={}", esc_prop(&file_of(&f.subject.file)));
         if let Some(l) = f.subject.line {
             props.push_str(&format!(",line={l}"));
         }
         props.push_str(&format!(",title={}", esc_prop(f.code.id())));
         s.push_str(&format!(
             "::{level} {props}::{}\n",
-            esc_data(&format!("{}: {}", f.code.id(), f.message))
+            esc_data(&format!("{}: {}: {}", f.code.id(), f.subject, f.message))
         ));
     }
     for (code, n) in r.suppressed() {
