@@ -24,7 +24,7 @@ fuzz_target!(|data: &[u8]| {
     let len = match sel >> 4 {
         0 => alg.public_key_len(),
         1 => alg.signature_len(),
-        n => usize::from(n),
+        n => usize::from(n) - 1,
     };
     if let Ok((b, enc)) = encoding::decode_exact(s, len) {
         assert_eq!(b.len(), len);
