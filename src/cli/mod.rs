@@ -16,7 +16,7 @@ mod pact;
 mod receipts;
 mod sig;
 mod tools;
-mod verify;
+pub(crate) mod verify;
 
 /// evv: offline, read-only, fail-closed verifier for evidence.
 #[derive(Parser, Debug)]

@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# Benchmark: `evv verify` on a generated ~500 MB .tar.gz bundle against the floor of
+# `gzip -dc FILE | sha256sum` on the same file. Prints wall time and peak RSS.
+#
+# Usage: scripts/bench_container.sh [WORKDIR]   (default: a fresh temp dir, removed after)
+# Env:   BENCH_MB=500   approximate size of the .tar.gz in MB
+#        BENCH_TAR=1    also time the same bundle as a plain .tar
+#        EVV=path       evv binary (default: builds target/release/evv)
+# The bundle is generated deterministically (fixed seeds, mtime 0) by python3.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+MB="${BENCH_MB:-500}"
+WORK="${1:-}"
+if [[ -z "$WORK" ]]; then
+  WORK="$(mktemp -d)"
+  trap 'rm -rf "$WORK"' EXIT
+fi
+mkdir -p "$WORK"
+if [[ -z "${EVV:-}" ]]; then
+  cargo build --release --quiet
+  EVV="${CARGO_TARGET_DIR:-target}/release/evv"
+fi
+BUNDLE="$WORK/bench.tar.gz"
+
+if [[ ! -f "$BUNDLE" ]]; then
+  echo "== generating ~${MB} MB bundle in $WORK" >&2
+  python3 - "$BUNDLE" "$MB" <<'PY'
+import gzip, hashlib, io, json, random, sys, tarfile
+out, mb = sys.argv[1], int(sys.argv[2])
+rng = random.Random(20260102)
+files = {}
+# Incompressible artifacts (~80% of the compressed size) ...
+n_bin = 4
+for i in range(n_bin):
+    files[f"artifacts/blob_{i}.bin"] = rng.randbytes(mb * 1024 * 1024 * 8 // 10 // n_bin)
+# ... and a compressible JSONL trace (~20%: about 5x that uncompressed).
+lines, size, k = [], 0, 0
+target = mb * 1024 * 1024 // 5 * 5
+while size < target:
+    line = json.dumps({"seq": k, "event": "model_done", "trace_id": "6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b",
+                       "prev_hash": hashlib.sha256(str(k).encode()).hexdigest(),
+                       "latency_ms": rng.randrange(1, 5000), "tokens": rng.randrange(1, 4096)},
+                      sort_keys=True, separators=(",", ":")) + "\n"
+    lines.append(line); size += len(line); k += 1
+files["trace_events.jsonl"] = "".join(lines).encode()
+man = {"schema": "if.emotion.bundle.manifest/v1", "trace_id": "6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b",
+       "created_at": "2026-01-02T03:04:05Z", "canonical_json": "canonicaljson",
+       "files": [{"path": p, "size": len(b), "sha256": hashlib.sha256(b).hexdigest()} for p, b in sorted(files.items())]}
+files["manifest.json"] = (json.dumps(man, indent=2, sort_keys=True) + "\n").encode()
+files["sha256s.txt"] = "".join(f"{hashlib.sha256(b).hexdigest()}  {p}\n" for p, b in sorted(files.items())).encode()
+with open(out, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0, filename="", compresslevel=6) as gz:
+    with tarfile.open(fileobj=gz, mode="w|", format=tarfile.PAX_FORMAT) as tar:
+        def add_dir(name):
+            ti = tarfile.TarInfo(name); ti.type = tarfile.DIRTYPE; ti.mode = 0o755; ti.mtime = 0
+            tar.addfile(ti)
+        add_dir("payload"); add_dir("payload/artifacts")
+        for p, b in sorted(files.items()):
+            ti = tarfile.TarInfo("payload/" + p); ti.size = len(b); ti.mode = 0o644; ti.mtime = 0
+            tar.addfile(ti, io.BytesIO(b))
+PY
+fi
+
+SIZE=$(stat -c %s "$BUNDLE")
+echo "== bundle: $SIZE bytes compressed; CPU: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | xargs); cores: $(nproc)" >&2
+
+measure() { # label, command...
+  local label="$1"; shift
+  local log; log="$(mktemp)"
+  /usr/bin/time -v "$@" >/dev/null 2>"$log" || { echo "$label failed:"; cat "$log"; rm -f "$log"; return 1; }
+  local wall rss
+  wall=$(grep 'Elapsed (wall clock)' "$log" | awk '{print $NF}')
+  rss=$(grep 'Maximum resident set size' "$log" | awk '{print $NF}')
+  printf '%-40s wall %8s  peak RSS %7d KiB\n' "$label" "$wall" "$rss"
+  rm -f "$log"
+}
+
+# Warm the page cache so both runs read from memory.
+cat "$BUNDLE" >/dev/null
+"$EVV" verify "$BUNDLE" | head -1
+measure "evv verify (tar.gz)" "$EVV" verify "$BUNDLE"
+measure "gzip -dc | sha256sum (tar.gz)" sh -c "gzip -dc '$BUNDLE' | sha256sum"
+measure "sha256sum (tar.gz, hash only)" sha256sum "$BUNDLE"
+if [[ "${BENCH_TAR:-0}" == 1 ]]; then
+  gzip -dc "$BUNDLE" >"$WORK/bench.tar"
+  measure "evv verify (tar)" "$EVV" verify "$WORK/bench.tar"
+  measure "sha256sum (tar)" sha256sum "$WORK/bench.tar"
+fi

@@ -1,0 +1,374 @@
+//! The trace chain, replayed line by line as `payload/trace_events.jsonl` streams.
+//!
+//! Every check except the event-hash recomputation is independent of the canonical
+//! dialect. The recomputation needs the manifest's dialect; when the archive delivers
+//! the trace before the manifest, the chain is hashed under all three dialects at
+//! once and the tally of the declared one is reported at the end (see SPEC.md §6.3).
+
+use std::io::Read;
+
+use super::anchors::AnchorSeq;
+use super::fields::{self, GENESIS};
+use super::grammar::{EventType, Grammar};
+use super::lines::{Lines, MAX_LINE};
+use super::Code;
+use crate::canon::{self, Dialect, Object, Value};
+use crate::verdict::{Report, Subject, MAX_FINDINGS_PER_CODE};
+
+/// Path of the trace chain.
+pub const TRACE_PATH: &str = "payload/trace_events.jsonl";
+
+/// Hash-recomputation failures under one dialect, held until the dialect is known.
+#[derive(Clone, Debug)]
+struct Tally {
+    dialect: Dialect,
+    failures: Vec<(crate::verdict::Code, Subject, String)>,
+    count: u64,
+}
+
+/// What the rest of the bundle needs from the chain.
+#[derive(Clone, Debug, Default)]
+pub struct ChainSummary {
+    /// Events read (valid or not).
+    pub count: u64,
+    /// The last line's `event_hash` as written.
+    pub final_hash: Option<[u8; 32]>,
+    /// The first event's `trace_id`.
+    pub trace_id: Option<String>,
+    /// `data` of the `req_seen` event (seq 0), with its line.
+    pub req_seen: Option<(Object, u64)>,
+    /// `data` of the `trace_finalizing` event, with its line.
+    pub finalizing: Option<(Object, u64)>,
+    /// The decision event, if any.
+    pub decision: Option<EventType>,
+    /// Event hashes in chain order (exact up to a cap), for the story.
+    pub anchors: AnchorSeq,
+}
+
+/// Streams and checks the chain.
+pub struct ChainVerifier {
+    tallies: Vec<Tally>,
+    next_seq: u64,
+    prev: Option<String>,
+    grammar: Grammar,
+    /// The summary built while streaming.
+    pub summary: ChainSummary,
+}
+
+impl ChainVerifier {
+    /// A verifier hashing under `dialect`, or under all three when `None`.
+    pub fn new(dialect: Option<Dialect>) -> Self {
+        let ds = match dialect {
+            Some(d) => vec![d],
+            None => vec![Dialect::CanonicalJson, Dialect::Python, Dialect::Jcs],
+        };
+        ChainVerifier {
+            tallies: ds
+                .into_iter()
+                .map(|dialect| Tally {
+                    dialect,
+                    failures: Vec::new(),
+                    count: 0,
+                })
+                .collect(),
+            next_seq: 0,
+            prev: None,
+            grammar: Grammar::new(),
+            summary: ChainSummary::default(),
+        }
+    }
+
+    /// Reads the whole chain from `r`.
+    pub fn stream(&mut self, r: &mut dyn Read, report: &mut Report) -> std::io::Result<()> {
+        let mut lines = Lines::new(r, MAX_LINE);
+        while let Some(meta) = lines.next_line()? {
+            let subj = Subject::file(TRACE_PATH).line(meta.no);
+            if meta.too_long {
+                report.fail(
+                    Code::TraceLineInvalid,
+                    subj,
+                    format!("line longer than {MAX_LINE} bytes"),
+                );
+                self.skip_event();
+                continue;
+            }
+            if !meta.terminated {
+                report.fail(
+                    Code::TraceLineInvalid,
+                    subj.clone(),
+                    "last line does not end with a line feed",
+                );
+            }
+            self.event(lines.line(), meta.no, report);
+        }
+        Ok(())
+    }
+
+    /// Counts an unreadable line as an event whose links cannot be checked.
+    fn skip_event(&mut self) {
+        self.summary.count += 1;
+        self.next_seq += 1;
+        self.prev = None;
+        self.summary.final_hash = None;
+    }
+
+    fn event(&mut self, line: &[u8], no: u64, report: &mut Report) {
+        let subj = Subject::file(TRACE_PATH).line(no);
+        let v = match canon::parse(line) {
+            Ok(v) => v,
+            Err(e) => {
+                report.fail(canon::Code::Parse, subj, e.to_string());
+                self.skip_event();
+                return;
+            }
+        };
+        let Value::Object(o) = v else {
+            report.fail(
+                Code::TraceLineInvalid,
+                subj,
+                format!("event is a {}, expected an object", v.type_name()),
+            );
+            self.skip_event();
+            return;
+        };
+        let parsed = (|| {
+            Ok::<_, String>((
+                fields::u64_field(&o, "seq")?,
+                fields::str_field(&o, "trace_id")?,
+                fields::str_field(&o, "type")?,
+                fields::str_field(&o, "ts")?,
+                fields::obj_field(&o, "data")?,
+                fields::hex32_field(&o, "prev_hash")?,
+                fields::hex32_field(&o, "event_hash")?,
+            ))
+        })();
+        let (seq, trace_id, ty, _ts, data, _prev, event_hash) = match parsed {
+            Ok(x) => x,
+            Err(m) => {
+                report.fail(Code::TraceLineInvalid, subj, m);
+                self.skip_event();
+                return;
+            }
+        };
+        if !fields::is_uuid(trace_id) {
+            report.fail(
+                Code::TraceLineInvalid,
+                subj.clone().field("trace_id"),
+                "trace_id is not a lowercase UUID",
+            );
+        }
+        // seq contiguous from 0.
+        if seq != self.next_seq {
+            report.fail(
+                Code::TraceSeqGap,
+                subj.clone().field("seq"),
+                format!("seq {seq} where {} was expected", self.next_seq),
+            );
+        }
+        self.next_seq = seq.saturating_add(1);
+        // prev_hash links.
+        let prev_hash = fields::str_field(&o, "prev_hash").unwrap_or_default();
+        if self.summary.count == 0 {
+            if prev_hash != GENESIS {
+                report.fail(
+                    Code::TraceGenesis,
+                    subj.clone().field("prev_hash"),
+                    "first event's prev_hash is not the genesis value (64 zeros)",
+                );
+            }
+        } else if let Some(p) = &self.prev {
+            if prev_hash != p {
+                report.fail(
+                    Code::TracePrevHash,
+                    subj.clone().field("prev_hash"),
+                    format!("prev_hash {prev_hash} is not the previous event_hash {p}"),
+                );
+            }
+        }
+        // event_hash recomputed under each candidate dialect.
+        let preimage = Value::Object(o.without(&["event_hash"]));
+        for t in &mut self.tallies {
+            let (code, msg) = match canon::sha256(&preimage, t.dialect) {
+                Ok(h) if h == event_hash => continue,
+                Ok(h) => (
+                    Code::TraceEventHash.into(),
+                    format!(
+                        "event_hash {} but the {} canonical bytes hash to {}",
+                        hex::encode(event_hash),
+                        t.dialect.name(),
+                        hex::encode(h)
+                    ),
+                ),
+                Err(e) => (canon::Code::Unencodable.into(), e.to_string()),
+            };
+            t.count += 1;
+            if t.failures.len() < MAX_FINDINGS_PER_CODE {
+                t.failures
+                    .push((code, subj.clone().field("event_hash"), msg));
+            }
+        }
+        // trace_id constant within the chain (compared with the manifest at the end).
+        match &self.summary.trace_id {
+            None => self.summary.trace_id = Some(trace_id.to_string()),
+            Some(t) if t != trace_id => report.fail(
+                Code::TraceIdMismatch,
+                subj.clone().field("trace_id"),
+                format!("trace_id {trace_id} differs from the first event's {t}"),
+            ),
+            Some(_) => {}
+        }
+        // Type and grammar.
+        match EventType::from_name(ty) {
+            None => report.fail(
+                Code::TraceEventTypeUnknown,
+                subj.clone().field("type"),
+                format!("unknown event type {ty:?}"),
+            ),
+            Some(t) => {
+                if let Err(m) = self.grammar.step(t) {
+                    report.fail(Code::TraceGrammar, subj.clone().field("type"), m);
+                }
+                match t {
+                    EventType::ReqSeen if self.summary.req_seen.is_none() => {
+                        self.summary.req_seen = Some((data.clone(), no))
+                    }
+                    EventType::TraceFinalizing if self.summary.finalizing.is_none() => {
+                        self.summary.finalizing = Some((data.clone(), no))
+                    }
+                    EventType::RequestReceived | EventType::RequestDenied
+                        if self.summary.decision.is_none() =>
+                    {
+                        self.summary.decision = Some(t)
+                    }
+                    _ => {}
+                }
+            }
+        }
+        self.summary.anchors.push(event_hash, seq);
+        self.summary.count += 1;
+        self.summary.final_hash = Some(event_hash);
+        self.prev = Some(hex::encode(event_hash));
+    }
+
+    /// Ends the chain: reports the hash tally of `dialect` (the manifest's) and the
+    /// grammar's end state, plus passing findings for the checks that held.
+    pub fn finish(self, dialect: Dialect, report: &mut Report) -> ChainSummary {
+        let subj = Subject::file(TRACE_PATH);
+        match self.tallies.into_iter().find(|t| t.dialect == dialect) {
+            Some(t) => {
+                let listed = t.failures.len() as u64;
+                for (code, s, m) in t.failures {
+                    report.fail(code, s, m);
+                }
+                for _ in listed..t.count {
+                    // Counted beyond the per-code cap, like any other failure.
+                    report.fail(
+                        Code::TraceEventHash,
+                        subj.clone(),
+                        "event_hash mismatch (not listed)",
+                    );
+                }
+            }
+            None => report.fail(
+                Code::ManifestUnusable,
+                subj.clone(),
+                format!("no hash tally for dialect {}", dialect.name()),
+            ),
+        }
+        if let Err(m) = self.grammar.finish() {
+            report.fail(Code::TraceGrammar, subj.clone(), m);
+        }
+        let n = self.summary.count;
+        for (code, what) in [
+            (Code::TraceEventHash, "event hashes recomputed"),
+            (Code::TraceSeqGap, "seq contiguous from 0"),
+            (Code::TraceGenesis, "chain starts at genesis"),
+            (Code::TracePrevHash, "prev_hash links intact"),
+            (Code::TraceGrammar, "event order follows the grammar"),
+        ] {
+            if n > 0 && !report.has_failure(code) {
+                report.pass(
+                    code,
+                    subj.clone(),
+                    format!("{what} ({n} events, {})", dialect.name()),
+                );
+            }
+        }
+        self.summary
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::canon::Object;
+
+    /// A linked chain of `types` hashed under `d`, as JSONL.
+    fn chain_bytes(types: &[&str], d: Dialect, note: &str) -> Vec<u8> {
+        let mut prev = GENESIS.to_string();
+        let mut out = Vec::new();
+        for (i, t) in types.iter().enumerate() {
+            let mut o = Object::new();
+            o.insert("seq", i as u64);
+            o.insert("trace_id", "09aad3e1-f420-451e-a189-e86f68073dc0");
+            o.insert("type", *t);
+            o.insert("ts", "t");
+            let mut data = Object::new();
+            data.insert("note", note);
+            o.insert("data", Value::Object(data));
+            o.insert("prev_hash", prev.clone());
+            let h = canon::sha256_hex(&Value::Object(o.clone()), d).unwrap();
+            o.insert("event_hash", h.clone());
+            prev = h;
+            out.extend(canon::to_vec(&Value::Object(o), Dialect::CanonicalJson).unwrap());
+            out.push(b'\n');
+        }
+        out
+    }
+
+    fn run(bytes: &[u8], early: Option<Dialect>, declared: Dialect) -> (Report, ChainSummary) {
+        let mut r = Report::default();
+        let mut c = ChainVerifier::new(early);
+        c.stream(&mut &bytes[..], &mut r).unwrap();
+        let s = c.finish(declared, &mut r);
+        (r, s)
+    }
+
+    #[test]
+    fn dialect_chosen_after_streaming() {
+        let types = ["req_seen", "request_denied", "trace_finalizing"];
+        for d in [Dialect::Python, Dialect::CanonicalJson, Dialect::Jcs] {
+            let b = chain_bytes(&types, d, "\u{e9}\u{1F600}");
+            let (r, s) = run(&b, None, d);
+            assert!(
+                r.failure_codes().is_empty(),
+                "{d:?}: {:?}",
+                r.failure_codes()
+            );
+            assert_eq!(s.count, 3);
+            assert_eq!(s.decision, Some(EventType::RequestDenied));
+            // Declaring another dialect than the one hashed fails every event.
+            let other = if d == Dialect::Python {
+                Dialect::Jcs
+            } else {
+                Dialect::Python
+            };
+            let (r, _) = run(&b, None, other);
+            assert_eq!(r.failure_codes(), vec![Code::TraceEventHash.into()]);
+            assert_eq!(r.failures().count(), 3);
+        }
+    }
+
+    #[test]
+    fn known_dialect_streams_one_tally() {
+        let b = chain_bytes(
+            &["req_seen", "request_received", "trace_finalizing"],
+            Dialect::Jcs,
+            "x",
+        );
+        let (r, s) = run(&b, Some(Dialect::Jcs), Dialect::Jcs);
+        assert!(r.failure_codes().is_empty());
+        assert!(s.req_seen.is_some() && s.finalizing.is_some());
+        assert_eq!(s.anchors.len(), 3);
+    }
+}

@@ -1,0 +1,510 @@
+//! REQ_SEEN: the hourly witness ledger, its signed Merkle head, and this request's
+//! inclusion proof.
+
+use std::collections::BTreeMap;
+use std::io::Read;
+
+use super::fields;
+use super::lines::{Lines, MAX_LINE};
+use super::privacy;
+use super::Code;
+use crate::canon::{self, Dialect, Object, Value};
+use crate::crypto::merkle::{self, RootBuilder};
+use crate::crypto::sig::Alg;
+use crate::crypto::trust::{check_signature, SigCheck, TrustStore};
+use crate::verdict::{Report, Subject};
+
+/// Format identifier of a head.
+pub const HEAD_SCHEMA: &str = "if.emotion.req_seen_head.v1";
+/// The app key id the protocol names.
+pub const APP_KEY_ID: &str = "ed25519-app-v1";
+/// The fields of an entry, exactly.
+pub const ENTRY_FIELDS: [&str; 8] = [
+    "client_sha256",
+    "decision",
+    "hour",
+    "index",
+    "leaf_hash",
+    "reason",
+    "request_sha256",
+    "trace_id_sha256",
+];
+/// Denial reasons.
+pub const REASONS: [&str; 3] = ["invalid_input", "missing_login", "quota_exceeded"];
+
+/// Ledger path of an hour.
+pub fn ledger_path(hour: &str) -> String {
+    format!("payload/req_seen/{hour}.jsonl")
+}
+/// Head path of an hour.
+pub fn head_path(hour: &str) -> String {
+    format!("payload/req_seen/heads/{hour}.json")
+}
+
+/// A checked REQ_SEEN entry.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Entry {
+    /// Hour of the ledger.
+    pub hour: String,
+    /// Leaf index.
+    pub index: u64,
+    /// Commitment to the trace id.
+    pub trace_id_sha256: [u8; 32],
+    /// SHA-256 of the raw request bytes.
+    pub request_sha256: [u8; 32],
+    /// `received` or `denied`.
+    pub denied: bool,
+    /// The leaf hash as written (already compared with its recomputation).
+    pub leaf_hash: [u8; 32],
+}
+
+/// `leaf_hash` preimage: canonicaljson of the entry without `leaf_hash`.
+pub fn compute_leaf_hash(o: &Object) -> Result<[u8; 32], canon::EncodeError> {
+    canon::sha256(
+        &Value::Object(o.without(&["leaf_hash"])),
+        Dialect::CanonicalJson,
+    )
+}
+
+/// Validates one entry (privacy, shape, leaf hash). Returns the entry if its shape is
+/// valid (even if the leaf hash mismatched, which is reported).
+pub fn check_entry(v: &Value, subj: &Subject, report: &mut Report) -> Option<Entry> {
+    if let Some((field, why)) = privacy::scan(v, "") {
+        report.fail(
+            Code::ReqSeenPrivacy,
+            subj.clone().field(field),
+            format!("looks like {why}; entries must hold commitments only"),
+        );
+        return None;
+    }
+    let Value::Object(o) = v else {
+        report.fail(
+            Code::ReqSeenEntryInvalid,
+            subj.clone(),
+            format!("entry is a {}, expected an object", v.type_name()),
+        );
+        return None;
+    };
+    if let Some(k) = o.keys().find(|k| !ENTRY_FIELDS.contains(k)) {
+        report.fail(
+            Code::ReqSeenEntryInvalid,
+            subj.clone().field(k),
+            "field not allowed in a REQ_SEEN entry",
+        );
+        return None;
+    }
+    let parsed = (|| {
+        let hour = fields::str_field(o, "hour")?;
+        if !fields::is_hour(hour) {
+            return Err("field hour is not YYYYMMDDTHH".to_string());
+        }
+        let decision = fields::str_field(o, "decision")?;
+        let denied = match decision {
+            "received" => false,
+            "denied" => true,
+            d => {
+                return Err(format!(
+                    "field decision is {d:?}, expected received or denied"
+                ))
+            }
+        };
+        match (denied, o.get("reason")) {
+            (false, Some(Value::Null)) => {}
+            (true, Some(Value::String(r))) if REASONS.contains(&r.as_str()) => {}
+            (_, r) => {
+                return Err(format!(
+                "field reason must be null for received and one of {REASONS:?} for denied, got {}",
+                r.map(|x| x.type_name()).unwrap_or("nothing")
+            ))
+            }
+        }
+        fields::hex32_field(o, "client_sha256")?;
+        Ok::<_, String>(Entry {
+            hour: hour.to_string(),
+            index: fields::u64_field(o, "index")?,
+            trace_id_sha256: fields::hex32_field(o, "trace_id_sha256")?,
+            request_sha256: fields::hex32_field(o, "request_sha256")?,
+            denied,
+            leaf_hash: fields::hex32_field(o, "leaf_hash")?,
+        })
+    })();
+    let e = match parsed {
+        Ok(e) => e,
+        Err(m) => {
+            report.fail(Code::ReqSeenEntryInvalid, subj.clone(), m);
+            return None;
+        }
+    };
+    match compute_leaf_hash(o) {
+        Ok(h) if h == e.leaf_hash => {}
+        Ok(h) => report.fail(
+            Code::ReqSeenLeafHash,
+            subj.clone().field("leaf_hash"),
+            format!(
+                "leaf_hash {} but the entry hashes to {}",
+                hex::encode(e.leaf_hash),
+                hex::encode(h)
+            ),
+        ),
+        Err(err) => report.fail(canon::Code::Unencodable, subj.clone(), err.to_string()),
+    }
+    Some(e)
+}
+
+/// The streamed state of one hourly ledger.
+#[derive(Clone, Debug, Default)]
+pub struct Ledger {
+    /// Root over the leaf hashes so far.
+    pub builder: RootBuilder,
+    /// Entries whose shape or leaf hash failed (the root is still computed over what
+    /// was written, so the head comparison stays meaningful).
+    pub bad_entries: u64,
+}
+
+/// Streams `payload/req_seen/<hour>.jsonl`.
+pub fn stream_ledger(hour: &str, r: &mut dyn Read, report: &mut Report) -> std::io::Result<Ledger> {
+    let path = ledger_path(hour);
+    let mut ledger = Ledger::default();
+    let mut lines = Lines::new(r, MAX_LINE);
+    while let Some(meta) = lines.next_line()? {
+        let subj = Subject::file(&path).line(meta.no);
+        let index = meta.no - 1;
+        if meta.too_long || !meta.terminated {
+            report.fail(
+                Code::ReqSeenEntryInvalid,
+                subj.clone(),
+                if meta.too_long {
+                    "line longer than 1 MiB"
+                } else {
+                    "last line does not end with a line feed"
+                },
+            );
+            if meta.too_long {
+                ledger.bad_entries += 1;
+                continue;
+            }
+        }
+        let v = match canon::parse(lines.line()) {
+            Ok(v) => v,
+            Err(e) => {
+                report.fail(canon::Code::Parse, subj, e.to_string());
+                ledger.bad_entries += 1;
+                continue;
+            }
+        };
+        // The leaf is the leaf_hash as written, whatever else is wrong with the entry.
+        let written = v
+            .as_object()
+            .and_then(|o| fields::hex32_field(o, "leaf_hash").ok());
+        match check_entry(&v, &subj, report) {
+            Some(e) => {
+                if e.index != index || e.hour != hour {
+                    report.fail(
+                        Code::ReqSeenEntryInvalid,
+                        subj.clone(),
+                        format!(
+                            "entry says index {} hour {}, but it is line {} of the {hour} ledger",
+                            e.index, e.hour, meta.no
+                        ),
+                    );
+                }
+            }
+            None => ledger.bad_entries += 1,
+        }
+        match written {
+            Some(h) => ledger.builder.push_data(&h),
+            None => {
+                // No usable leaf: the root cannot match the head; count a placeholder.
+                ledger.builder.push_data(&[0u8; 32]);
+            }
+        }
+    }
+    Ok(ledger)
+}
+
+/// A parsed head.
+#[derive(Clone, Debug)]
+pub struct Head {
+    /// Hour.
+    pub hour: String,
+    /// Entries witnessed.
+    pub count: u64,
+    /// Merkle root.
+    pub root: [u8; 32],
+    /// The app's Ed25519 public key (raw).
+    pub public_key: Vec<u8>,
+    /// True if the signature verified (pinned or not).
+    pub sig_valid: bool,
+}
+
+/// Parses and signature-checks a head.
+pub fn check_head(hour: &str, v: &Value, trust: &TrustStore, report: &mut Report) -> Option<Head> {
+    let path = head_path(hour);
+    let subj = Subject::file(&path);
+    let parsed = (|| {
+        let o = v.as_object().ok_or("head is not an object")?;
+        for k in o.keys() {
+            if ![
+                "schema",
+                "hour",
+                "count",
+                "merkle_root",
+                "key_id",
+                "public_key",
+                "sig_ed25519",
+            ]
+            .contains(&k)
+            {
+                return Err(format!("field {k} not allowed in a head"));
+            }
+        }
+        fields::const_field(o, "schema", HEAD_SCHEMA)?;
+        fields::const_field(o, "key_id", APP_KEY_ID)?;
+        let h = fields::str_field(o, "hour")?;
+        if h != hour {
+            return Err(format!("field hour is {h:?} but the file is named {hour}"));
+        }
+        let pk = fields::b64_field(o, "public_key")?;
+        let sig = fields::b64_field(o, "sig_ed25519")?;
+        Ok::<_, String>((
+            o,
+            Head {
+                hour: hour.to_string(),
+                count: fields::u64_field(o, "count")?,
+                root: fields::hex32_field(o, "merkle_root")?,
+                public_key: pk,
+                sig_valid: false,
+            },
+            sig,
+        ))
+    })();
+    let (o, mut head, sig) = match parsed {
+        Ok(x) => x,
+        Err(m) => {
+            report.fail(Code::DocumentInvalid, subj, m);
+            return None;
+        }
+    };
+    let msg = match canon::to_vec(
+        &Value::Object(o.without(&["sig_ed25519"])),
+        Dialect::CanonicalJson,
+    ) {
+        Ok(m) => m,
+        Err(e) => {
+            report.fail(canon::Code::Unencodable, subj, e.to_string());
+            return None;
+        }
+    };
+    let out = check_signature(
+        report,
+        trust,
+        SigCheck {
+            invalid_code: Code::ReqSeenHeadSig.into(),
+            subject: subj.field("sig_ed25519"),
+            alg: Alg::Ed25519,
+            public_key: &head.public_key,
+            message: &msg,
+            signature: &sig,
+            context: b"",
+            role: Some("req_seen_head"),
+        },
+    );
+    head.sig_valid = out.is_valid();
+    Some(head)
+}
+
+/// Compares each ledger with its head.
+pub fn check_ledgers(
+    ledgers: &BTreeMap<String, Ledger>,
+    heads: &BTreeMap<String, Head>,
+    report: &mut Report,
+) {
+    for (hour, l) in ledgers {
+        let subj = Subject::file(ledger_path(hour));
+        let Some(h) = heads.get(hour) else {
+            report.fail(
+                Code::FileMissing,
+                Subject::file(head_path(hour)),
+                "a ledger without its signed head",
+            );
+            continue;
+        };
+        if l.builder.count() == h.count {
+            report.pass(
+                Code::ReqSeenCount,
+                subj.clone(),
+                format!("{} entries", h.count),
+            );
+        } else {
+            report.fail(
+                Code::ReqSeenCount,
+                subj.clone(),
+                format!("{} entries, head says {}", l.builder.count(), h.count),
+            );
+        }
+        let root = l.builder.root();
+        if root == h.root {
+            report.pass(
+                Code::ReqSeenRoot,
+                subj,
+                format!("root {}", hex::encode(root)),
+            );
+        } else {
+            report.fail(
+                Code::ReqSeenRoot,
+                subj,
+                format!(
+                    "recomputed root {} differs from the head's {}",
+                    hex::encode(root),
+                    hex::encode(h.root)
+                ),
+            );
+        }
+    }
+}
+
+/// The `req_seen` event's witness data, checked against the head: returns the hour
+/// it names and this request's entry when its shape is valid.
+pub fn check_event(
+    data: &Object,
+    subj: &Subject,
+    heads: &BTreeMap<String, Head>,
+    report: &mut Report,
+) -> (Option<String>, Option<Entry>) {
+    let hour = fields::str_field(data, "hour")
+        .ok()
+        .filter(|h| fields::is_hour(h))
+        .map(str::to_string);
+    (hour, check_witness(data, subj, heads, report))
+}
+
+fn check_witness(
+    data: &Object,
+    subj: &Subject,
+    heads: &BTreeMap<String, Head>,
+    report: &mut Report,
+) -> Option<Entry> {
+    let parsed = (|| {
+        let hour = fields::str_field(data, "hour")?.to_string();
+        let size = fields::u64_field(data, "tree_size")?;
+        let proof = fields::arr_field(data, "inclusion_proof")?
+            .iter()
+            .map(|x| x.as_str().and_then(crate::crypto::hash::parse_hex32))
+            .collect::<Option<Vec<_>>>()
+            .ok_or("inclusion_proof must be an array of 64-hex digests")?;
+        let entry = data.get("entry").ok_or("field entry is missing")?;
+        Ok::<_, String>((hour, size, proof, entry))
+    })();
+    let (hour, size, proof, entry_v) = match parsed {
+        Ok(x) => x,
+        Err(m) => {
+            report.fail(Code::ReqSeenEntryInvalid, subj.clone().field("data"), m);
+            return None;
+        }
+    };
+    let e = check_entry(entry_v, &subj.clone().field("data.entry"), report)?;
+    if e.hour != hour {
+        report.fail(
+            Code::ReqSeenEntryMismatch,
+            subj.clone().field("data.entry.hour"),
+            format!("entry hour {} differs from the event's hour {hour}", e.hour),
+        );
+    }
+    let Some(head) = heads.get(&hour) else {
+        report.fail(
+            Code::ReqSeenProof,
+            subj.clone().field("data.hour"),
+            format!("no head {} in the bundle", head_path(&hour)),
+        );
+        return Some(e);
+    };
+    let psubj = subj.clone().field("data.inclusion_proof");
+    if size != head.count {
+        report.fail(
+            Code::ReqSeenProof,
+            psubj,
+            format!(
+                "tree_size {size} differs from the head's count {}",
+                head.count
+            ),
+        );
+        return Some(e);
+    }
+    let leaf = merkle::leaf_hash(&e.leaf_hash);
+    match merkle::verify_inclusion(&leaf, e.index, size, &proof, &head.root) {
+        Ok(()) => report.pass(
+            Code::ReqSeenProof,
+            psubj,
+            format!("leaf {} of {size} included under the head's root", e.index),
+        ),
+        Err(err) => report.fail(
+            Code::ReqSeenProof,
+            psubj,
+            format!("leaf {} of {size}: {err}", e.index),
+        ),
+    }
+    Some(e)
+}
+
+/// Checks that this request's entry commits to the trace (id, decision) and to the
+/// raw request bytes (`request_sha256`, the SHA-256 of `payload/request.json`).
+pub fn check_bindings(
+    e: &Entry,
+    subj: &Subject,
+    trace_id: Option<&str>,
+    decision: Option<super::grammar::EventType>,
+    request_sha256: Option<&[u8; 32]>,
+    report: &mut Report,
+) {
+    let mut ok = true;
+    if let Some(t) = trace_id {
+        if crate::crypto::hash::sha256(t.as_bytes()) != e.trace_id_sha256 {
+            ok = false;
+            report.fail(
+                Code::ReqSeenEntryMismatch,
+                subj.clone().field("data.entry.trace_id_sha256"),
+                "entry does not commit to this trace id",
+            );
+        }
+    }
+    if let Some(d) = decision {
+        let denied = d == super::grammar::EventType::RequestDenied;
+        if e.denied != denied {
+            ok = false;
+            report.fail(
+                Code::ReqSeenEntryMismatch,
+                subj.clone().field("data.entry.decision"),
+                format!(
+                    "entry says {}, the trace says {}",
+                    if e.denied { "denied" } else { "received" },
+                    d.name()
+                ),
+            );
+        }
+    }
+    if ok {
+        report.pass(
+            Code::ReqSeenEntryMismatch,
+            subj.clone(),
+            "entry commits to this trace and decision",
+        );
+    }
+    let rsubj = Subject::file(super::contract::REQUEST_PATH);
+    match request_sha256 {
+        Some(actual) if *actual == e.request_sha256 => report.pass(
+            Code::ArtifactHash,
+            rsubj,
+            "request bytes are the witnessed ones",
+        ),
+        Some(actual) => report.fail(
+            Code::ArtifactHash,
+            rsubj,
+            format!(
+                "request hashes to {}, the REQ_SEEN entry commits to {}",
+                hex::encode(actual),
+                hex::encode(e.request_sha256)
+            ),
+        ),
+        None => {}
+    }
+}
