@@ -120,6 +120,21 @@ EOF
         printf "\\x$(printf %02x $((a + 8)))\\x00\\x00\\x00" >"$dir/tamper-empty-$a"
       done
       ;;
+    container_archive | bundle_verify)
+      for f in $(find testdata -type f \( -name '*.tar' -o -name '*.gz' -o -name '*.tgz' \) | sort); do
+        cp "$f" "$dir/$(echo "$f" | tr '/' '_')"
+      done
+      ;;
+    kry_verify)
+      for f in $(find testdata/kry -type f -name '*.json' 2>/dev/null | sort); do
+        cp "$f" "$dir/$(echo "$f" | tr '/' '_')"
+      done
+      ;;
+    receipts_verify)
+      for f in $(find testdata/receipts -type f -name '*.jsonl' 2>/dev/null | sort); do
+        cp "$f" "$dir/$(echo "$f" | tr '/' '_')"
+      done
+      ;;
     *)
       # Default for future targets: every JSON/JSONL file of testdata/ and every
       # archive (bundles) -- a target that wants other seeds adds a case above.
@@ -170,7 +185,7 @@ for t in "${TARGETS[@]}"; do
     "$t" "$PER" "${runs:-?}" "${cov:-?}" "${ft:-?}" "${corp:-?}" "${rss:-?}" "$status")
   echo "$line"
   SUMMARY+=("$line")
-  rm -f "$log"
+  rm -f "$log" "${TMPDIR:-/tmp}"/evv-fuzz-*.tar.gz
 done
 
 echo "== summary (budget ${BUDGET}s, sanitizer $SAN)"
