@@ -102,9 +102,10 @@ pub fn decode_exact(s: &str, len: usize) -> Result<(Vec<u8>, Encoding), String> 
         return Err("empty value".into());
     }
     // No encoding of `len` bytes is longer than hex plus a prefix (base58 needs at most
-    // ~1.37 characters per byte). Refusing longer input first also keeps the quadratic
-    // base58 decoder away from hostile megabyte-long values.
-    if s.len() > 2 * len + 4 {
+    // ~1.37 characters per byte), except base64 of one byte (`b64:AA==`, 8 characters),
+    // hence `max(len, 2)`. Refusing longer input first also keeps the quadratic base58
+    // decoder away from hostile megabyte-long values.
+    if s.len() > 2 * len.max(2) + 4 {
         return Err(format!(
             "{} characters is too long for an encoding of {len} bytes",
             s.len()
