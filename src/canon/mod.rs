@@ -98,9 +98,53 @@ pub fn to_vec(v: &Value, dialect: Dialect) -> Result<Vec<u8>, EncodeError> {
 
 /// SHA-256 of the canonical bytes, without materialising them.
 pub fn sha256(v: &Value, dialect: Dialect) -> Result<[u8; 32], EncodeError> {
-    let mut h = Sha256::new();
+    let mut h = Buffered::new(Sha256::new());
     write(v, dialect, &mut h)?;
-    Ok(h.finalize().into())
+    Ok(h.finish().finalize().into())
+}
+
+/// A fixed-size staging buffer in front of a sink: canonical output is a stream of
+/// many tiny pieces (quotes, commas, short keys), and feeding each one to SHA-256
+/// separately costs more than copying them into one block first. Bounded memory.
+pub struct Buffered<S: Sink> {
+    buf: [u8; 4096],
+    len: usize,
+    inner: S,
+}
+
+impl<S: Sink> Buffered<S> {
+    /// Wraps a sink.
+    pub fn new(inner: S) -> Self {
+        Buffered {
+            buf: [0; 4096],
+            len: 0,
+            inner,
+        }
+    }
+    /// Flushes what is staged and returns the inner sink.
+    pub fn finish(mut self) -> S {
+        self.inner.put(&self.buf[..self.len]);
+        self.inner
+    }
+}
+
+impl<S: Sink> Sink for Buffered<S> {
+    #[inline]
+    fn put(&mut self, b: &[u8]) {
+        if self.len + b.len() <= self.buf.len() {
+            self.buf[self.len..self.len + b.len()].copy_from_slice(b);
+            self.len += b.len();
+            return;
+        }
+        self.inner.put(&self.buf[..self.len]);
+        self.len = 0;
+        if b.len() >= self.buf.len() {
+            self.inner.put(b);
+        } else {
+            self.buf[..b.len()].copy_from_slice(b);
+            self.len = b.len();
+        }
+    }
 }
 
 /// Lowercase hex SHA-256 of the canonical bytes.
@@ -114,7 +158,7 @@ pub fn write<S: Sink>(v: &Value, dialect: Dialect, out: &mut S) -> Result<(), En
         Value::Null => out.put(b"null"),
         Value::Bool(true) => out.put(b"true"),
         Value::Bool(false) => out.put(b"false"),
-        Value::Number(n) => out.put(number(n, dialect)?.as_bytes()),
+        Value::Number(n) => write_number(n, dialect, out)?,
         Value::String(s) => string(s, dialect, out),
         Value::Array(a) => {
             out.put(b"[");
@@ -161,6 +205,25 @@ fn needs_utf16_order(k: &str) -> bool {
     k.chars().any(|c| c as u32 >= 0xE000)
 }
 
+/// Writes the number text of `n` in `dialect` without allocating.
+fn write_number<S: Sink>(n: &Number, dialect: Dialect, out: &mut S) -> Result<(), EncodeError> {
+    match (n, dialect) {
+        (Number::Int(s), Dialect::Python | Dialect::CanonicalJson) => out.put(s.as_bytes()),
+        (Number::Float(f), Dialect::Python | Dialect::CanonicalJson) if f.is_finite() => {
+            out.put(number::python_float_buf(*f).as_bytes())
+        }
+        (n, Dialect::Jcs) => {
+            let f = n.as_f64();
+            if !f.is_finite() {
+                return number(n, dialect).map(|_| ());
+            }
+            out.put(number::js_number_buf(f).as_bytes())
+        }
+        _ => return number(n, dialect).map(|_| ()),
+    }
+    Ok(())
+}
+
 /// The number text of `n` in `dialect`.
 pub fn number(n: &Number, dialect: Dialect) -> Result<String, EncodeError> {
     match (n, dialect) {
@@ -187,16 +250,31 @@ pub fn number(n: &Number, dialect: Dialect) -> Result<String, EncodeError> {
 
 const HEX: &[u8; 16] = b"0123456789abcdef";
 
+/// Bytes that must be escaped in a string: controls, `"` and `\\` (raw UTF-8 dialects).
+static ESC_RAW: [bool; 256] = esc_table(false);
+/// As [`ESC_RAW`] plus DEL and every non-ASCII byte (CPython `ensure_ascii`).
+static ESC_ASCII: [bool; 256] = esc_table(true);
+
+const fn esc_table(ascii: bool) -> [bool; 256] {
+    let mut t = [false; 256];
+    let mut c = 0;
+    while c < 256 {
+        t[c] = c < 0x20 || c == b'"' as usize || c == b'\\' as usize || (ascii && c >= 0x7f);
+        c += 1;
+    }
+    t
+}
+
 fn string<S: Sink>(s: &str, dialect: Dialect, out: &mut S) {
     let ascii = dialect == Dialect::Python;
     out.put(b"\"");
     let bytes = s.as_bytes();
     let mut run = 0;
+    let table = if ascii { &ESC_ASCII } else { &ESC_RAW };
     let mut i = 0;
     while i < bytes.len() {
         let c = bytes[i];
-        let plain = c >= 0x20 && c != b'"' && c != b'\\' && !(ascii && c >= 0x7f);
-        if plain {
+        if !table[c as usize] {
             i += 1;
             continue;
         }

@@ -44,6 +44,12 @@ pub fn parse(input: &[u8]) -> Result<Value, ParseError> {
         b: input,
         i: 0,
         depth: 0,
+        // One fast whole-input check lets every string skip its own validation. When it
+        // fails, strings are validated one by one so that errors (and which error comes
+        // first) are exactly those of a per-string check.
+        text: std::str::from_utf8(input).ok(),
+        members: Vec::new(),
+        items: Vec::new(),
     };
     if input.starts_with(&[0xEF, 0xBB, 0xBF]) {
         return Err(p.err("byte-order mark before JSON text"));
@@ -66,6 +72,28 @@ struct Parser<'a> {
     b: &'a [u8],
     i: usize,
     depth: usize,
+    /// The whole input, when it is valid UTF-8.
+    text: Option<&'a str>,
+    /// Scratch stack of object members being parsed (all nesting levels share it, so
+    /// each finished object is allocated once at its exact size).
+    members: Vec<(String, Value)>,
+    /// Scratch stack of array items being parsed (same idea).
+    items: Vec<Value>,
+}
+
+/// Eight copies of a byte.
+const fn splat(b: u8) -> u64 {
+    u64::from_ne_bytes([b; 8])
+}
+
+/// True if any byte of `w` is `"`, `\` or below 0x20 (SWAR: eight bytes per step).
+#[inline]
+fn special_in(w: u64) -> bool {
+    const LO: u64 = splat(0x01);
+    const HI: u64 = splat(0x80);
+    let zero = |x: u64| x.wrapping_sub(LO) & !x & HI;
+    let ctrl = w.wrapping_sub(splat(0x20)) & !w & HI;
+    (zero(w ^ splat(b'"')) | zero(w ^ splat(b'\\')) | ctrl) != 0
 }
 
 impl<'a> Parser<'a> {
@@ -139,7 +167,7 @@ impl<'a> Parser<'a> {
         let start = self.i;
         self.enter()?;
         self.i += 1;
-        let mut entries: Vec<(String, Value)> = Vec::new();
+        let mark = self.members.len();
         self.ws();
         if self.b.get(self.i) == Some(&b'}') {
             self.i += 1;
@@ -158,8 +186,9 @@ impl<'a> Parser<'a> {
             }
             self.i += 1;
             self.ws();
+            // On any error the whole parse fails, so scratch leftovers never matter.
             let v = self.value()?;
-            entries.push((k, v));
+            self.members.push((k, v));
             self.ws();
             match self.b.get(self.i) {
                 Some(b',') => self.i += 1,
@@ -174,6 +203,8 @@ impl<'a> Parser<'a> {
             }
         }
         self.depth -= 1;
+        let mut entries = Vec::with_capacity(self.members.len() - mark);
+        entries.extend(self.members.drain(mark..));
         Object::from_entries(entries)
             .map(Value::Object)
             .map_err(|k| self.err_at(start, format!("duplicate object key {k:?}")))
@@ -182,16 +213,17 @@ impl<'a> Parser<'a> {
     fn array(&mut self) -> Result<Value, ParseError> {
         self.enter()?;
         self.i += 1;
-        let mut items = Vec::new();
+        let mark = self.items.len();
         self.ws();
         if self.b.get(self.i) == Some(&b']') {
             self.i += 1;
             self.depth -= 1;
-            return Ok(Value::Array(items));
+            return Ok(Value::Array(Vec::new()));
         }
         loop {
             self.ws();
-            items.push(self.value()?);
+            let v = self.value()?;
+            self.items.push(v);
             self.ws();
             match self.b.get(self.i) {
                 Some(b',') => self.i += 1,
@@ -206,22 +238,52 @@ impl<'a> Parser<'a> {
             }
         }
         self.depth -= 1;
+        let mut items = Vec::with_capacity(self.items.len() - mark);
+        items.extend(self.items.drain(mark..));
         Ok(Value::Array(items))
+    }
+
+    /// Advances `self.i` past plain string bytes (not `"`, `\\`, or a control byte).
+    #[inline]
+    fn skip_plain(&mut self) {
+        let b = self.b;
+        let mut i = self.i;
+        while i + 8 <= b.len() {
+            let w = u64::from_ne_bytes(b[i..i + 8].try_into().expect("8 bytes"));
+            if special_in(w) {
+                break;
+            }
+            i += 8;
+        }
+        while let Some(&c) = b.get(i) {
+            if c == b'"' || c == b'\\' || c < 0x20 {
+                break;
+            }
+            i += 1;
+        }
+        self.i = i;
     }
 
     fn string(&mut self) -> Result<String, ParseError> {
         let open = self.i;
         self.i += 1;
-        let mut out: Vec<u8> = Vec::new();
-        loop {
-            // Fast path: copy a run of plain bytes.
-            let run_start = self.i;
-            while let Some(&c) = self.b.get(self.i) {
-                if c == b'"' || c == b'\\' || c < 0x20 {
-                    break;
-                }
-                self.i += 1;
+        // Fast path: no escapes, so the string is one slice of the input.
+        self.skip_plain();
+        if self.b.get(self.i) == Some(&b'"') {
+            let (start, end) = (open + 1, self.i);
+            self.i += 1;
+            // Both ends sit next to an ASCII quote, so they are char boundaries.
+            if let Some(t) = self.text.and_then(|t| t.get(start..end)) {
+                return Ok(t.to_owned());
             }
+            return self.owned(self.b[start..end].to_vec(), open);
+        }
+        let mut out: Vec<u8> = Vec::with_capacity(self.i - open + 16);
+        self.i = open + 1;
+        loop {
+            // Copy a run of plain bytes.
+            let run_start = self.i;
+            self.skip_plain();
             out.extend_from_slice(&self.b[run_start..self.i]);
             match self.b.get(self.i) {
                 None => return Err(self.err_at(open, "unterminated string")),
@@ -262,6 +324,11 @@ impl<'a> Parser<'a> {
                 }
             }
         }
+        self.owned(out, open)
+    }
+
+    /// The decoded bytes of the string opened at `open` as a `String`.
+    fn owned(&self, out: Vec<u8>, open: usize) -> Result<String, ParseError> {
         String::from_utf8(out).map_err(|e| {
             // Report the offset of the first invalid byte in the input.
             let bad = open + 1 + e.utf8_error().valid_up_to();
