@@ -52,14 +52,14 @@ log "building release binaries"
 cargo build --release --locked --quiet --bin evv
 EVV="$target/release/evv"
 artifact() { # cargo args... -> path of the executable named by the last artifact
-  cargo "$@" --release --locked --no-run --message-format=json 2>/dev/null | python3 -c '
+  cargo "$@" --locked --no-run --message-format=json 2>/dev/null | python3 -c '
 import sys, json
 exe = [m["executable"] for m in map(json.loads, sys.stdin)
        if m.get("reason") == "compiler-artifact" and m.get("executable")]
 print(exe[-1])'
 }
 FLOOR="$(artifact bench --bench floor)"
-PACT_BENCH="$(artifact test --test pact_bench)"
+PACT_BENCH="$(artifact test --release --test pact_bench)"
 
 # --- measurement helpers --------------------------------------------------------------
 # record KEY WALL_S CPU_S RSS_KIB

@@ -255,6 +255,22 @@ static ESC_RAW: [bool; 256] = esc_table(false);
 /// As [`ESC_RAW`] plus DEL and every non-ASCII byte (CPython `ensure_ascii`).
 static ESC_ASCII: [bool; 256] = esc_table(true);
 
+/// True if any of the eight bytes in `w` may need escaping (never a false negative):
+/// a control byte, `"`, `\\`, and with `ascii` DEL or any byte with the high bit set.
+#[inline]
+fn needs_escape8(w: u64, ascii: bool) -> bool {
+    const LO: u64 = u64::from_le_bytes([0x01; 8]);
+    const HI: u64 = u64::from_le_bytes([0x80; 8]);
+    let splat = |b: u8| u64::from_le_bytes([b; 8]);
+    let zero = |x: u64| x.wrapping_sub(LO) & !x & HI;
+    let ctrl = w.wrapping_sub(splat(0x20)) & !w & HI;
+    let mut hit = zero(w ^ splat(b'"')) | zero(w ^ splat(b'\\')) | ctrl;
+    if ascii {
+        hit |= (w & HI) | zero(w ^ splat(0x7f));
+    }
+    hit != 0
+}
+
 const fn esc_table(ascii: bool) -> [bool; 256] {
     let mut t = [false; 256];
     let mut c = 0;
@@ -273,6 +289,13 @@ fn string<S: Sink>(s: &str, dialect: Dialect, out: &mut S) {
     let table = if ascii { &ESC_ASCII } else { &ESC_RAW };
     let mut i = 0;
     while i < bytes.len() {
+        // Eight plain bytes at a time (most evidence strings are hex or ASCII ids).
+        if let Some(w) = bytes.get(i..i + 8) {
+            if !needs_escape8(u64::from_le_bytes(w.try_into().expect("8 bytes")), ascii) {
+                i += 8;
+                continue;
+            }
+        }
         let c = bytes[i];
         if !table[c as usize] {
             i += 1;

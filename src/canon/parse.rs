@@ -510,4 +510,71 @@ mod tests {
         let ok = "[".repeat(MAX_DEPTH) + &"]".repeat(MAX_DEPTH);
         assert!(parse(ok.as_bytes()).is_ok());
     }
+
+    /// The eight-bytes-at-a-time scans (parser and serializer) must find a special
+    /// character at every position of a word, in every string length around a word.
+    #[test]
+    fn word_scans_find_specials_everywhere() {
+        use crate::canon::{to_vec, Dialect};
+        for special in ['"', '\\', '\n', '\u{1f}', '\u{7f}', 'é', '😀', '\u{e000}'] {
+            for len in 0..=25 {
+                for pos in 0..len {
+                    let mut text = String::new();
+                    for i in 0..len {
+                        text.push(if i == pos { special } else { 'a' });
+                    }
+                    // Reference JSON literal: escape by hand.
+                    let mut lit = String::from("\"");
+                    for ch in text.chars() {
+                        match ch {
+                            '"' => lit.push_str("\\\""),
+                            '\\' => lit.push_str("\\\\"),
+                            c if (c as u32) < 0x20 => lit.push_str(&format!("\\u{:04x}", c as u32)),
+                            c => lit.push(c),
+                        }
+                    }
+                    lit.push('"');
+                    let v = parse(lit.as_bytes()).unwrap();
+                    assert_eq!(v.as_str(), Some(text.as_str()), "{lit}");
+                    // Raw-UTF-8 dialect writes the literal back (with \n short form).
+                    let want = lit.replace("\\u000a", "\\n");
+                    let got =
+                        String::from_utf8(to_vec(&v, Dialect::CanonicalJson).unwrap()).unwrap();
+                    assert_eq!(got, want);
+                    // ensure_ascii: every non-ASCII or DEL scalar becomes \u escapes.
+                    let mut py = String::new();
+                    for ch in want.chars() {
+                        if (ch as u32) < 0x7f {
+                            py.push(ch);
+                        } else {
+                            let mut u = [0u16; 2];
+                            for x in ch.encode_utf16(&mut u) {
+                                py.push_str(&format!("\\u{x:04x}"));
+                            }
+                        }
+                    }
+                    let got = String::from_utf8(to_vec(&v, Dialect::Python).unwrap()).unwrap();
+                    assert_eq!(got, py);
+                }
+            }
+        }
+        // Invalid UTF-8 inside a long string is still refused, at its own offset.
+        let mut bad = b"\"aaaaaaaaaaaaaaaa".to_vec();
+        bad.push(0xff);
+        bad.extend_from_slice(b"aaaaaaaa\"");
+        let e = parse(&bad).unwrap_err();
+        assert_eq!(
+            (e.offset, e.message.as_str()),
+            (17, "invalid UTF-8 in string")
+        );
+    }
+
+    #[test]
+    fn unsorted_and_sorted_objects_agree() {
+        let a = parse(br#"{"b":1,"a":{"y":2,"x":[3,{"q":4,"p":5}]}}"#).unwrap();
+        let b = parse(br#"{"a":{"x":[3,{"p":5,"q":4}],"y":2},"b":1}"#).unwrap();
+        assert_eq!(a, b);
+        assert!(parse(br#"{"a":1,"b":2,"a":3}"#).is_err());
+        assert!(parse(br#"{"a":1,"a":2}"#).is_err());
+    }
 }
