@@ -225,7 +225,8 @@ def row(label, key, ratio="", target=""):
     if key not in rows:
         return
     w, c, r = rows[key]
-    print(f"| {label} | {w:.3f} | {c:.3f} | {r / 1024:.1f} | {ratio} | {target} |")
+    cell = lambda x, f: f.format(x) if x else "-"
+    print(f"| {label} | {w:.3f} | {cell(c, '{:.3f}')} | {cell(r / 1024, '{:.1f}')} | {ratio} | {target} |")
 def ratio(a, b, name):
     if a in rows and b in rows and rows[b][0] > 0:
         return f"{rows[a][0] / rows[b][0]:.2f}x {name}"
@@ -237,7 +238,7 @@ for lab in ("main", "4g"):
     t = f"{gz / 2**20:.0f} MiB .tar.gz / {tar / 2**20:.0f} MiB .tar"
     row(f"evv verify .tar.gz ({t})", f"verify_gz_{lab}", ratio(f"verify_gz_{lab}", f"floor_gz_{lab}", "floor"), "<= 1.2x floor, RSS < 64 MiB")
     row("floor (benches/floor.rs) .tar.gz", f"floor_gz_{lab}")
-    row("gzip -dc | sha256sum", f"gzipsha_gz_{lab}", ratio(f"verify_gz_{lab}", f"gzipsha_gz_{lab}", "evv/this"))
+    row("gzip -dc \\| sha256sum", f"gzipsha_gz_{lab}", ratio(f"verify_gz_{lab}", f"gzipsha_gz_{lab}", "evv/this"))
     row("python gzip+hashlib streaming", f"python_gz_{lab}", ratio(f"verify_gz_{lab}", f"python_gz_{lab}", "evv/this"))
     row("evv verify .tar", f"verify_tar_{lab}", ratio(f"verify_tar_{lab}", f"floor_tar_{lab}", "floor"), "<= 1.2x floor, RSS < 64 MiB")
     row("floor .tar", f"floor_tar_{lab}")

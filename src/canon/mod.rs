@@ -103,6 +103,19 @@ pub fn sha256(v: &Value, dialect: Dialect) -> Result<[u8; 32], EncodeError> {
     Ok(h.finish().finalize().into())
 }
 
+/// SHA-256 of the canonical bytes of `o` without the members named in `skip`: the same
+/// digest as `sha256(&Value::Object(o.without(skip)), dialect)`, without cloning the
+/// object (the "hash of X without field Y" preimage of every chain format).
+pub fn sha256_without(
+    o: &Object,
+    skip: &[&str],
+    dialect: Dialect,
+) -> Result<[u8; 32], EncodeError> {
+    let mut h = Buffered::new(Sha256::new());
+    write_members(o.iter().filter(|(k, _)| !skip.contains(k)), dialect, &mut h)?;
+    Ok(h.finish().finalize().into())
+}
+
 /// A fixed-size staging buffer in front of a sink: canonical output is a stream of
 /// many tiny pieces (quotes, commas, short keys), and feeding each one to SHA-256
 /// separately costs more than copying them into one block first. Bounded memory.
@@ -170,32 +183,40 @@ pub fn write<S: Sink>(v: &Value, dialect: Dialect, out: &mut S) -> Result<(), En
             }
             out.put(b"]");
         }
-        Value::Object(o) => {
-            out.put(b"{");
-            let mut first = true;
-            let mut member = |k: &str, x: &Value, out: &mut S| -> Result<(), EncodeError> {
-                if !first {
-                    out.put(b",");
-                }
-                first = false;
-                string(k, dialect, out);
-                out.put(b":");
-                write(x, dialect, out)
-            };
-            if dialect == Dialect::Jcs && o.keys().any(needs_utf16_order) {
-                let mut entries: Vec<(&str, &Value)> = o.iter().collect();
-                entries.sort_by(|a, b| a.0.encode_utf16().cmp(b.0.encode_utf16()));
-                for (k, x) in entries {
-                    member(k, x, out)?;
-                }
-            } else {
-                for (k, x) in o.iter() {
-                    member(k, x, out)?;
-                }
-            }
-            out.put(b"}");
+        Value::Object(o) => write_members(o.iter(), dialect, out)?,
+    }
+    Ok(())
+}
+
+/// Writes an object from its members, given in code-point order of their keys.
+fn write_members<'a, S: Sink>(
+    members: impl Iterator<Item = (&'a str, &'a Value)> + Clone,
+    dialect: Dialect,
+    out: &mut S,
+) -> Result<(), EncodeError> {
+    out.put(b"{");
+    let mut first = true;
+    let mut member = |k: &str, x: &Value, out: &mut S| -> Result<(), EncodeError> {
+        if !first {
+            out.put(b",");
+        }
+        first = false;
+        string(k, dialect, out);
+        out.put(b":");
+        write(x, dialect, out)
+    };
+    if dialect == Dialect::Jcs && members.clone().any(|(k, _)| needs_utf16_order(k)) {
+        let mut entries: Vec<(&str, &Value)> = members.collect();
+        entries.sort_by(|a, b| a.0.encode_utf16().cmp(b.0.encode_utf16()));
+        for (k, x) in entries {
+            member(k, x, out)?;
+        }
+    } else {
+        for (k, x) in members {
+            member(k, x, out)?;
         }
     }
+    out.put(b"}");
     Ok(())
 }
 

@@ -577,4 +577,19 @@ mod tests {
         assert!(parse(br#"{"a":1,"b":2,"a":3}"#).is_err());
         assert!(parse(br#"{"a":1,"a":2}"#).is_err());
     }
+
+    #[test]
+    fn sha256_without_matches_a_cloned_preimage() {
+        use crate::canon::{sha256, sha256_without, Dialect};
+        let v = parse("{\"a\":1,\"leaf_hash\":\"x\",\"z\":[1.5,{\"\u{e000}\":1,\"\u{1f600}\":2}],\"\u{e001}\":0,\"\u{1f601}\":-0.0}".as_bytes()).unwrap();
+        let o = v.as_object().unwrap();
+        for d in [Dialect::Python, Dialect::CanonicalJson, Dialect::Jcs] {
+            for skip in [&[][..], &["leaf_hash"][..], &["a", "z"][..]] {
+                assert_eq!(
+                    sha256_without(o, skip, d).unwrap(),
+                    sha256(&Value::Object(o.without(skip)), d).unwrap()
+                );
+            }
+        }
+    }
 }

@@ -123,7 +123,7 @@ impl Object {
         }
     }
     /// Entries in code-point order of their keys.
-    pub fn iter(&self) -> impl Iterator<Item = (&str, &Value)> {
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &Value)> + Clone {
         self.entries.iter().map(|(k, v)| (k.as_str(), v))
     }
     /// Keys in code-point order.
