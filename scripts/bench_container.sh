@@ -6,6 +6,7 @@
 # Env:   BENCH_MB=500   approximate size of the .tar.gz in MB
 #        BENCH_TAR=1    also time the same bundle as a plain .tar
 #        EVV=path       evv binary (default: builds target/release/evv)
+#        BENCH_GEN_ONLY=1  only generate WORKDIR/bench.tar.gz (used by scripts/bench.sh)
 # The bundle is generated deterministically (fixed seeds, mtime 0) by python3.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,7 +17,7 @@ if [[ -z "$WORK" ]]; then
   trap 'rm -rf "$WORK"' EXIT
 fi
 mkdir -p "$WORK"
-if [[ -z "${EVV:-}" ]]; then
+if [[ -z "${EVV:-}" && "${BENCH_GEN_ONLY:-0}" != 1 ]]; then
   cargo build --release --quiet
   EVV="${CARGO_TARGET_DIR:-target}/release/evv"
 fi
@@ -60,6 +61,7 @@ with open(out, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0, file
 PY
 fi
 
+[[ "${BENCH_GEN_ONLY:-0}" == 1 ]] && exit 0
 SIZE=$(stat -c %s "$BUNDLE")
 echo "== bundle: $SIZE bytes compressed; CPU: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | xargs); cores: $(nproc)" >&2
 

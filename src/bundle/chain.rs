@@ -186,9 +186,8 @@ impl ChainVerifier {
             }
         }
         // event_hash recomputed under each candidate dialect.
-        let preimage = Value::Object(o.without(&["event_hash"]));
         for t in &mut self.tallies {
-            let (code, msg) = match canon::sha256(&preimage, t.dialect) {
+            let (code, msg) = match canon::sha256_without(&o, &["event_hash"], t.dialect) {
                 Ok(h) if h == event_hash => continue,
                 Ok(h) => (
                     Code::TraceEventHash.into(),

@@ -60,10 +60,7 @@ pub struct Entry {
 
 /// `leaf_hash` preimage: canonicaljson of the entry without `leaf_hash`.
 pub fn compute_leaf_hash(o: &Object) -> Result<[u8; 32], canon::EncodeError> {
-    canon::sha256(
-        &Value::Object(o.without(&["leaf_hash"])),
-        Dialect::CanonicalJson,
-    )
+    canon::sha256_without(o, &["leaf_hash"], Dialect::CanonicalJson)
 }
 
 /// Validates one entry (privacy, shape, leaf hash). Returns the entry if its shape is

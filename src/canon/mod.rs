@@ -98,9 +98,66 @@ pub fn to_vec(v: &Value, dialect: Dialect) -> Result<Vec<u8>, EncodeError> {
 
 /// SHA-256 of the canonical bytes, without materialising them.
 pub fn sha256(v: &Value, dialect: Dialect) -> Result<[u8; 32], EncodeError> {
-    let mut h = Sha256::new();
+    let mut h = Buffered::new(Sha256::new());
     write(v, dialect, &mut h)?;
-    Ok(h.finalize().into())
+    Ok(h.finish().finalize().into())
+}
+
+/// SHA-256 of the canonical bytes of `o` without the members named in `skip`: the same
+/// digest as `sha256(&Value::Object(o.without(skip)), dialect)`, without cloning the
+/// object (the "hash of X without field Y" preimage of every chain format).
+pub fn sha256_without(
+    o: &Object,
+    skip: &[&str],
+    dialect: Dialect,
+) -> Result<[u8; 32], EncodeError> {
+    let mut h = Buffered::new(Sha256::new());
+    write_members(o.iter().filter(|(k, _)| !skip.contains(k)), dialect, &mut h)?;
+    Ok(h.finish().finalize().into())
+}
+
+/// A fixed-size staging buffer in front of a sink: canonical output is a stream of
+/// many tiny pieces (quotes, commas, short keys), and feeding each one to SHA-256
+/// separately costs more than copying them into one block first. Bounded memory.
+pub struct Buffered<S: Sink> {
+    buf: [u8; 4096],
+    len: usize,
+    inner: S,
+}
+
+impl<S: Sink> Buffered<S> {
+    /// Wraps a sink.
+    pub fn new(inner: S) -> Self {
+        Buffered {
+            buf: [0; 4096],
+            len: 0,
+            inner,
+        }
+    }
+    /// Flushes what is staged and returns the inner sink.
+    pub fn finish(mut self) -> S {
+        self.inner.put(&self.buf[..self.len]);
+        self.inner
+    }
+}
+
+impl<S: Sink> Sink for Buffered<S> {
+    #[inline]
+    fn put(&mut self, b: &[u8]) {
+        if self.len + b.len() <= self.buf.len() {
+            self.buf[self.len..self.len + b.len()].copy_from_slice(b);
+            self.len += b.len();
+            return;
+        }
+        self.inner.put(&self.buf[..self.len]);
+        self.len = 0;
+        if b.len() >= self.buf.len() {
+            self.inner.put(b);
+        } else {
+            self.buf[..b.len()].copy_from_slice(b);
+            self.len = b.len();
+        }
+    }
 }
 
 /// Lowercase hex SHA-256 of the canonical bytes.
@@ -114,7 +171,7 @@ pub fn write<S: Sink>(v: &Value, dialect: Dialect, out: &mut S) -> Result<(), En
         Value::Null => out.put(b"null"),
         Value::Bool(true) => out.put(b"true"),
         Value::Bool(false) => out.put(b"false"),
-        Value::Number(n) => out.put(number(n, dialect)?.as_bytes()),
+        Value::Number(n) => write_number(n, dialect, out)?,
         Value::String(s) => string(s, dialect, out),
         Value::Array(a) => {
             out.put(b"[");
@@ -126,32 +183,40 @@ pub fn write<S: Sink>(v: &Value, dialect: Dialect, out: &mut S) -> Result<(), En
             }
             out.put(b"]");
         }
-        Value::Object(o) => {
-            out.put(b"{");
-            let mut first = true;
-            let mut member = |k: &str, x: &Value, out: &mut S| -> Result<(), EncodeError> {
-                if !first {
-                    out.put(b",");
-                }
-                first = false;
-                string(k, dialect, out);
-                out.put(b":");
-                write(x, dialect, out)
-            };
-            if dialect == Dialect::Jcs && o.keys().any(needs_utf16_order) {
-                let mut entries: Vec<(&str, &Value)> = o.iter().collect();
-                entries.sort_by(|a, b| a.0.encode_utf16().cmp(b.0.encode_utf16()));
-                for (k, x) in entries {
-                    member(k, x, out)?;
-                }
-            } else {
-                for (k, x) in o.iter() {
-                    member(k, x, out)?;
-                }
-            }
-            out.put(b"}");
+        Value::Object(o) => write_members(o.iter(), dialect, out)?,
+    }
+    Ok(())
+}
+
+/// Writes an object from its members, given in code-point order of their keys.
+fn write_members<'a, S: Sink>(
+    members: impl Iterator<Item = (&'a str, &'a Value)> + Clone,
+    dialect: Dialect,
+    out: &mut S,
+) -> Result<(), EncodeError> {
+    out.put(b"{");
+    let mut first = true;
+    let mut member = |k: &str, x: &Value, out: &mut S| -> Result<(), EncodeError> {
+        if !first {
+            out.put(b",");
+        }
+        first = false;
+        string(k, dialect, out);
+        out.put(b":");
+        write(x, dialect, out)
+    };
+    if dialect == Dialect::Jcs && members.clone().any(|(k, _)| needs_utf16_order(k)) {
+        let mut entries: Vec<(&str, &Value)> = members.collect();
+        entries.sort_by(|a, b| a.0.encode_utf16().cmp(b.0.encode_utf16()));
+        for (k, x) in entries {
+            member(k, x, out)?;
+        }
+    } else {
+        for (k, x) in members {
+            member(k, x, out)?;
         }
     }
+    out.put(b"}");
     Ok(())
 }
 
@@ -159,6 +224,25 @@ pub fn write<S: Sink>(v: &Value, dialect: Dialect, out: &mut S) -> Result<(), En
 /// above U+E000 (astral characters sort below U+E000..U+FFFF in UTF-16).
 fn needs_utf16_order(k: &str) -> bool {
     k.chars().any(|c| c as u32 >= 0xE000)
+}
+
+/// Writes the number text of `n` in `dialect` without allocating.
+fn write_number<S: Sink>(n: &Number, dialect: Dialect, out: &mut S) -> Result<(), EncodeError> {
+    match (n, dialect) {
+        (Number::Int(s), Dialect::Python | Dialect::CanonicalJson) => out.put(s.as_bytes()),
+        (Number::Float(f), Dialect::Python | Dialect::CanonicalJson) if f.is_finite() => {
+            out.put(number::python_float_buf(*f).as_bytes())
+        }
+        (n, Dialect::Jcs) => {
+            let f = n.as_f64();
+            if !f.is_finite() {
+                return number(n, dialect).map(|_| ());
+            }
+            out.put(number::js_number_buf(f).as_bytes())
+        }
+        _ => return number(n, dialect).map(|_| ()),
+    }
+    Ok(())
 }
 
 /// The number text of `n` in `dialect`.
@@ -187,16 +271,54 @@ pub fn number(n: &Number, dialect: Dialect) -> Result<String, EncodeError> {
 
 const HEX: &[u8; 16] = b"0123456789abcdef";
 
+/// Bytes that must be escaped in a string: controls, `"` and `\\` (raw UTF-8 dialects).
+static ESC_RAW: [bool; 256] = esc_table(false);
+/// As [`ESC_RAW`] plus DEL and every non-ASCII byte (CPython `ensure_ascii`).
+static ESC_ASCII: [bool; 256] = esc_table(true);
+
+/// True if any of the eight bytes in `w` may need escaping (never a false negative):
+/// a control byte, `"`, `\\`, and with `ascii` DEL or any byte with the high bit set.
+#[inline]
+fn needs_escape8(w: u64, ascii: bool) -> bool {
+    const LO: u64 = u64::from_le_bytes([0x01; 8]);
+    const HI: u64 = u64::from_le_bytes([0x80; 8]);
+    let splat = |b: u8| u64::from_le_bytes([b; 8]);
+    let zero = |x: u64| x.wrapping_sub(LO) & !x & HI;
+    let ctrl = w.wrapping_sub(splat(0x20)) & !w & HI;
+    let mut hit = zero(w ^ splat(b'"')) | zero(w ^ splat(b'\\')) | ctrl;
+    if ascii {
+        hit |= (w & HI) | zero(w ^ splat(0x7f));
+    }
+    hit != 0
+}
+
+const fn esc_table(ascii: bool) -> [bool; 256] {
+    let mut t = [false; 256];
+    let mut c = 0;
+    while c < 256 {
+        t[c] = c < 0x20 || c == b'"' as usize || c == b'\\' as usize || (ascii && c >= 0x7f);
+        c += 1;
+    }
+    t
+}
+
 fn string<S: Sink>(s: &str, dialect: Dialect, out: &mut S) {
     let ascii = dialect == Dialect::Python;
     out.put(b"\"");
     let bytes = s.as_bytes();
     let mut run = 0;
+    let table = if ascii { &ESC_ASCII } else { &ESC_RAW };
     let mut i = 0;
     while i < bytes.len() {
+        // Eight plain bytes at a time (most evidence strings are hex or ASCII ids).
+        if let Some(w) = bytes.get(i..i + 8) {
+            if !needs_escape8(u64::from_le_bytes(w.try_into().expect("8 bytes")), ascii) {
+                i += 8;
+                continue;
+            }
+        }
         let c = bytes[i];
-        let plain = c >= 0x20 && c != b'"' && c != b'\\' && !(ascii && c >= 0x7f);
-        if plain {
+        if !table[c as usize] {
             i += 1;
             continue;
         }

@@ -44,6 +44,12 @@ pub fn parse(input: &[u8]) -> Result<Value, ParseError> {
         b: input,
         i: 0,
         depth: 0,
+        // One fast whole-input check lets every string skip its own validation. When it
+        // fails, strings are validated one by one so that errors (and which error comes
+        // first) are exactly those of a per-string check.
+        text: std::str::from_utf8(input).ok(),
+        members: Vec::new(),
+        items: Vec::new(),
     };
     if input.starts_with(&[0xEF, 0xBB, 0xBF]) {
         return Err(p.err("byte-order mark before JSON text"));
@@ -66,6 +72,28 @@ struct Parser<'a> {
     b: &'a [u8],
     i: usize,
     depth: usize,
+    /// The whole input, when it is valid UTF-8.
+    text: Option<&'a str>,
+    /// Scratch stack of object members being parsed (all nesting levels share it, so
+    /// each finished object is allocated once at its exact size).
+    members: Vec<(String, Value)>,
+    /// Scratch stack of array items being parsed (same idea).
+    items: Vec<Value>,
+}
+
+/// Eight copies of a byte.
+const fn splat(b: u8) -> u64 {
+    u64::from_ne_bytes([b; 8])
+}
+
+/// True if any byte of `w` is `"`, `\` or below 0x20 (SWAR: eight bytes per step).
+#[inline]
+fn special_in(w: u64) -> bool {
+    const LO: u64 = splat(0x01);
+    const HI: u64 = splat(0x80);
+    let zero = |x: u64| x.wrapping_sub(LO) & !x & HI;
+    let ctrl = w.wrapping_sub(splat(0x20)) & !w & HI;
+    (zero(w ^ splat(b'"')) | zero(w ^ splat(b'\\')) | ctrl) != 0
 }
 
 impl<'a> Parser<'a> {
@@ -139,7 +167,7 @@ impl<'a> Parser<'a> {
         let start = self.i;
         self.enter()?;
         self.i += 1;
-        let mut entries: Vec<(String, Value)> = Vec::new();
+        let mark = self.members.len();
         self.ws();
         if self.b.get(self.i) == Some(&b'}') {
             self.i += 1;
@@ -158,8 +186,9 @@ impl<'a> Parser<'a> {
             }
             self.i += 1;
             self.ws();
+            // On any error the whole parse fails, so scratch leftovers never matter.
             let v = self.value()?;
-            entries.push((k, v));
+            self.members.push((k, v));
             self.ws();
             match self.b.get(self.i) {
                 Some(b',') => self.i += 1,
@@ -174,6 +203,8 @@ impl<'a> Parser<'a> {
             }
         }
         self.depth -= 1;
+        let mut entries = Vec::with_capacity(self.members.len() - mark);
+        entries.extend(self.members.drain(mark..));
         Object::from_entries(entries)
             .map(Value::Object)
             .map_err(|k| self.err_at(start, format!("duplicate object key {k:?}")))
@@ -182,16 +213,17 @@ impl<'a> Parser<'a> {
     fn array(&mut self) -> Result<Value, ParseError> {
         self.enter()?;
         self.i += 1;
-        let mut items = Vec::new();
+        let mark = self.items.len();
         self.ws();
         if self.b.get(self.i) == Some(&b']') {
             self.i += 1;
             self.depth -= 1;
-            return Ok(Value::Array(items));
+            return Ok(Value::Array(Vec::new()));
         }
         loop {
             self.ws();
-            items.push(self.value()?);
+            let v = self.value()?;
+            self.items.push(v);
             self.ws();
             match self.b.get(self.i) {
                 Some(b',') => self.i += 1,
@@ -206,22 +238,52 @@ impl<'a> Parser<'a> {
             }
         }
         self.depth -= 1;
+        let mut items = Vec::with_capacity(self.items.len() - mark);
+        items.extend(self.items.drain(mark..));
         Ok(Value::Array(items))
+    }
+
+    /// Advances `self.i` past plain string bytes (not `"`, `\\`, or a control byte).
+    #[inline]
+    fn skip_plain(&mut self) {
+        let b = self.b;
+        let mut i = self.i;
+        while i + 8 <= b.len() {
+            let w = u64::from_ne_bytes(b[i..i + 8].try_into().expect("8 bytes"));
+            if special_in(w) {
+                break;
+            }
+            i += 8;
+        }
+        while let Some(&c) = b.get(i) {
+            if c == b'"' || c == b'\\' || c < 0x20 {
+                break;
+            }
+            i += 1;
+        }
+        self.i = i;
     }
 
     fn string(&mut self) -> Result<String, ParseError> {
         let open = self.i;
         self.i += 1;
-        let mut out: Vec<u8> = Vec::new();
-        loop {
-            // Fast path: copy a run of plain bytes.
-            let run_start = self.i;
-            while let Some(&c) = self.b.get(self.i) {
-                if c == b'"' || c == b'\\' || c < 0x20 {
-                    break;
-                }
-                self.i += 1;
+        // Fast path: no escapes, so the string is one slice of the input.
+        self.skip_plain();
+        if self.b.get(self.i) == Some(&b'"') {
+            let (start, end) = (open + 1, self.i);
+            self.i += 1;
+            // Both ends sit next to an ASCII quote, so they are char boundaries.
+            if let Some(t) = self.text.and_then(|t| t.get(start..end)) {
+                return Ok(t.to_owned());
             }
+            return self.owned(self.b[start..end].to_vec(), open);
+        }
+        let mut out: Vec<u8> = Vec::with_capacity(self.i - open + 16);
+        self.i = open + 1;
+        loop {
+            // Copy a run of plain bytes.
+            let run_start = self.i;
+            self.skip_plain();
             out.extend_from_slice(&self.b[run_start..self.i]);
             match self.b.get(self.i) {
                 None => return Err(self.err_at(open, "unterminated string")),
@@ -262,6 +324,11 @@ impl<'a> Parser<'a> {
                 }
             }
         }
+        self.owned(out, open)
+    }
+
+    /// The decoded bytes of the string opened at `open` as a `String`.
+    fn owned(&self, out: Vec<u8>, open: usize) -> Result<String, ParseError> {
         String::from_utf8(out).map_err(|e| {
             // Report the offset of the first invalid byte in the input.
             let bad = open + 1 + e.utf8_error().valid_up_to();
@@ -442,5 +509,87 @@ mod tests {
             .contains("nesting"));
         let ok = "[".repeat(MAX_DEPTH) + &"]".repeat(MAX_DEPTH);
         assert!(parse(ok.as_bytes()).is_ok());
+    }
+
+    /// The eight-bytes-at-a-time scans (parser and serializer) must find a special
+    /// character at every position of a word, in every string length around a word.
+    #[test]
+    fn word_scans_find_specials_everywhere() {
+        use crate::canon::{to_vec, Dialect};
+        for special in ['"', '\\', '\n', '\u{1f}', '\u{7f}', 'é', '😀', '\u{e000}'] {
+            for len in 0..=25 {
+                for pos in 0..len {
+                    let mut text = String::new();
+                    for i in 0..len {
+                        text.push(if i == pos { special } else { 'a' });
+                    }
+                    // Reference JSON literal: escape by hand.
+                    let mut lit = String::from("\"");
+                    for ch in text.chars() {
+                        match ch {
+                            '"' => lit.push_str("\\\""),
+                            '\\' => lit.push_str("\\\\"),
+                            c if (c as u32) < 0x20 => lit.push_str(&format!("\\u{:04x}", c as u32)),
+                            c => lit.push(c),
+                        }
+                    }
+                    lit.push('"');
+                    let v = parse(lit.as_bytes()).unwrap();
+                    assert_eq!(v.as_str(), Some(text.as_str()), "{lit}");
+                    // Raw-UTF-8 dialect writes the literal back (with \n short form).
+                    let want = lit.replace("\\u000a", "\\n");
+                    let got =
+                        String::from_utf8(to_vec(&v, Dialect::CanonicalJson).unwrap()).unwrap();
+                    assert_eq!(got, want);
+                    // ensure_ascii: every non-ASCII or DEL scalar becomes \u escapes.
+                    let mut py = String::new();
+                    for ch in want.chars() {
+                        if (ch as u32) < 0x7f {
+                            py.push(ch);
+                        } else {
+                            let mut u = [0u16; 2];
+                            for x in ch.encode_utf16(&mut u) {
+                                py.push_str(&format!("\\u{x:04x}"));
+                            }
+                        }
+                    }
+                    let got = String::from_utf8(to_vec(&v, Dialect::Python).unwrap()).unwrap();
+                    assert_eq!(got, py);
+                }
+            }
+        }
+        // Invalid UTF-8 inside a long string is still refused, at its own offset.
+        let mut bad = b"\"aaaaaaaaaaaaaaaa".to_vec();
+        bad.push(0xff);
+        bad.extend_from_slice(b"aaaaaaaa\"");
+        let e = parse(&bad).unwrap_err();
+        assert_eq!(
+            (e.offset, e.message.as_str()),
+            (17, "invalid UTF-8 in string")
+        );
+    }
+
+    #[test]
+    fn unsorted_and_sorted_objects_agree() {
+        let a = parse(br#"{"b":1,"a":{"y":2,"x":[3,{"q":4,"p":5}]}}"#).unwrap();
+        let b = parse(br#"{"a":{"x":[3,{"p":5,"q":4}],"y":2},"b":1}"#).unwrap();
+        assert_eq!(a, b);
+        assert!(parse(br#"{"a":1,"b":2,"a":3}"#).is_err());
+        assert!(parse(br#"{"a":1,"a":2}"#).is_err());
+    }
+
+    #[test]
+    fn sha256_without_matches_a_cloned_preimage() {
+        use crate::canon::{sha256, sha256_without, Dialect};
+        let v = parse("{\"a\":1,\"leaf_hash\":\"x\",\"z\":[1.5,{\"\u{e000}\":1,\"\u{1f600}\":2}],\"\u{e001}\":0,\"\u{1f601}\":-0.0}".as_bytes()).unwrap();
+        let o = v.as_object().unwrap();
+        for d in [Dialect::Python, Dialect::CanonicalJson, Dialect::Jcs] {
+            for skip in [&[][..], &["leaf_hash"][..], &["a", "z"][..]] {
+                assert_eq!(
+                    sha256_without(o, skip, d).unwrap(),
+                    sha256(&Value::Object(o.without(skip)), d).unwrap()
+                );
+            }
+        }
     }
 }

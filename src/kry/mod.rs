@@ -22,7 +22,7 @@ mod veracity;
 
 use sha2::{Digest, Sha256};
 
-use crate::canon::{self, Dialect, Object, Value};
+use crate::canon::{self, Dialect, Object, Sink, Value};
 use crate::crypto::trust::TrustStore;
 use crate::verdict::{Report, Subject};
 
@@ -344,24 +344,25 @@ pub fn verify_parsed(
 /// SHA-256 of the CPython-canonical bytes of `doc` with member `key` replaced by the
 /// empty string, streamed into the hasher without copying the document.
 pub(crate) fn hash_with_blank(doc: &Object, key: &str) -> [u8; 32] {
-    let mut h = Sha256::new();
-    h.update(b"{");
+    // Staged through a block buffer: the document is millions of tiny pieces.
+    let mut h = canon::Buffered::new(Sha256::new());
+    h.put(b"{");
     for (i, (k, v)) in doc.iter().enumerate() {
         if i > 0 {
-            h.update(b",");
+            h.put(b",");
         }
         // Keys are strings and values come from the strict parser (always finite), so
         // encoding cannot fail; an error would only drop bytes and force a mismatch.
         let _ = canon::write(&Value::String(k.to_owned()), Dialect::Python, &mut h);
-        h.update(b":");
+        h.put(b":");
         if k == key {
-            h.update(b"\"\"");
+            h.put(b"\"\"");
         } else {
             let _ = canon::write(v, Dialect::Python, &mut h);
         }
     }
-    h.update(b"}");
-    h.finalize().into()
+    h.put(b"}");
+    h.finish().finalize().into()
 }
 
 /// Python truthiness of an optional JSON value (`None`, `false`, `0`, `""`, `[]`, `{}`

@@ -99,7 +99,7 @@ pub fn receipt_id(receipt: &Object) -> Result<[u8; 32], canon::EncodeError> {
 
 /// `receipt_hash`: SHA-256 of the canonical receipt without `receipt_hash` only.
 pub fn receipt_hash(receipt: &Object) -> Result<[u8; 32], canon::EncodeError> {
-    canon::sha256(&Value::Object(receipt.without(&["receipt_hash"])), DIALECT)
+    canon::sha256_without(receipt, &["receipt_hash"], DIALECT)
 }
 
 /// Both preimage digests (`receipt_id`, `receipt_hash`) in one pass, without copying
