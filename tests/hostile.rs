@@ -122,9 +122,10 @@ fn json_nested_100000_deep_is_refused() {
 // ---- one huge line -----------------------------------------------------------
 
 /// A single JSON line of 300 MB (one object, a 300 MB string member), through
-/// `evv canon`, `evv canon --jsonl` and `evv hash`. These read the whole input and
-/// build its value, so memory is proportional to the input: the test pins the
-/// bound at 4 x input + 256 MiB of address space and prints the measured peak RSS.
+/// `evv canon`, `evv canon --jsonl` and `evv hash`. A JSON document (or, with
+/// `--jsonl`, one line) must be parsed whole before its keys can be sorted, so memory
+/// is proportional to the longest document: the test pins the bound at 4 x input +
+/// 256 MiB of address space and prints the measured peak RSS.
 #[test]
 fn json_line_of_300_mb() {
     const SIZE: usize = 300 << 20;

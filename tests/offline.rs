@@ -118,4 +118,8 @@ fn no_socket_and_no_write_under_strace() {
         checked += 1;
     }
     eprintln!("offline/read-only: {checked} testdata inputs verified under strace");
+    assert!(
+        checked >= 10,
+        "only {checked} testdata inputs were run under strace: the walk of testdata/ is broken"
+    );
 }

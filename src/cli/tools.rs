@@ -1,6 +1,6 @@
 //! Auditor tools: `evv canon`, `evv hash`, `evv explain`.
 
-use std::io::{Read, Write};
+use std::io::{BufRead, Read, Write};
 use std::path::PathBuf;
 
 use clap::Args;
@@ -38,6 +38,17 @@ pub fn canon(a: CanonArgs, hash: bool) -> Result<i32, CliError> {
             a.dialect
         ))
     })?;
+    if a.jsonl {
+        // Line by line: memory is bounded by the longest line, not the input.
+        return match &a.file {
+            Some(p) => {
+                let f = std::fs::File::open(p)
+                    .map_err(|e| CliError::Usage(format!("cannot read {}: {e}", p.display())))?;
+                canon_lines(std::io::BufReader::with_capacity(1 << 16, f), dialect, hash)
+            }
+            None => canon_lines(std::io::stdin().lock(), dialect, hash),
+        };
+    }
     let (name, bytes) = match &a.file {
         Some(p) => (super::display_name(p), super::read_file(p)?),
         None => {
@@ -46,9 +57,6 @@ pub fn canon(a: CanonArgs, hash: bool) -> Result<i32, CliError> {
             ("<stdin>".to_string(), b)
         }
     };
-    if a.jsonl {
-        return canon_lines(&bytes, dialect, hash);
-    }
     let value = match canon::parse(&bytes) {
         Ok(v) => v,
         Err(e) => {
@@ -58,38 +66,72 @@ pub fn canon(a: CanonArgs, hash: bool) -> Result<i32, CliError> {
             return Err(CliError::Reported(exit::FAILED));
         }
     };
-    let out = canon::to_vec(&value, dialect).map_err(|e| CliError::Usage(e.to_string()))?;
+    // The input is no longer needed: free it before producing the output.
+    drop(bytes);
     let mut stdout = std::io::stdout().lock();
     if hash {
-        writeln!(stdout, "{}", crate::crypto::hash::sha256_hex(&out))?;
+        // Streams the canonical bytes into the hasher; they are never materialised.
+        let digest =
+            canon::sha256_hex(&value, dialect).map_err(|e| CliError::Usage(e.to_string()))?;
+        writeln!(stdout, "{digest}")?;
     } else {
+        let out = canon::to_vec(&value, dialect).map_err(|e| CliError::Usage(e.to_string()))?;
+        drop(value);
         stdout.write_all(&out)?;
     }
     stdout.flush()?;
     Ok(exit::VALID)
 }
 
-/// `--jsonl`: one canonical form (or digest) per input line.
-fn canon_lines(bytes: &[u8], dialect: Dialect, hash: bool) -> Result<i32, CliError> {
+/// Line buffers above this capacity are released after each line.
+const LARGE_LINE: usize = 16 << 20;
+
+/// `--jsonl`: one canonical form (or digest) per input line, read one line at a time.
+///
+/// Lines are the input split at `\n`, with one final `\n` ignored (an empty input, or
+/// one that is a single `\n`, has no lines). Every other line, empty ones included, is
+/// a JSON document; one that fails writes `!error LINE: MESSAGE` and the exit is 1.
+fn canon_lines(mut input: impl BufRead, dialect: Dialect, hash: bool) -> Result<i32, CliError> {
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let mut failed = false;
-    let body = bytes.strip_suffix(b"\n").unwrap_or(bytes);
-    if body.is_empty() {
-        return Ok(exit::VALID);
-    }
-    for (i, line) in body.split(|&b| b == b'\n').enumerate() {
-        let result = canon::parse(line)
+    let mut line = Vec::new();
+    let mut number = 0u64;
+    loop {
+        line.clear();
+        if input.read_until(b'\n', &mut line)? == 0 {
+            break;
+        }
+        if line.last() == Some(&b'\n') {
+            line.pop();
+            // The one trailing newline of the whole input does not start a line; the
+            // only case where that newline is also the first byte is the input "\n".
+            if number == 0 && line.is_empty() && input.fill_buf()?.is_empty() {
+                break;
+            }
+        }
+        number += 1;
+        let parsed = canon::parse(&line).map_err(|e| e.to_string());
+        if line.capacity() > LARGE_LINE {
+            // A huge line's bytes are dead once parsed: free them before the output
+            // is built, so the peak is value + output, not line + value + output.
+            line = Vec::new();
+        }
+        let result = parsed.and_then(|v| {
+            if hash {
+                canon::sha256_hex(&v, dialect).map(String::into_bytes)
+            } else {
+                canon::to_vec(&v, dialect)
+            }
             .map_err(|e| e.to_string())
-            .and_then(|v| canon::to_vec(&v, dialect).map_err(|e| e.to_string()));
+        });
         match result {
-            Ok(c) if hash => writeln!(out, "{}", crate::crypto::hash::sha256_hex(&c))?,
             Ok(c) => {
                 out.write_all(&c)?;
                 out.write_all(b"\n")?;
             }
             Err(e) => {
                 failed = true;
-                writeln!(out, "!error {}: {e}", i + 1)?;
+                writeln!(out, "!error {number}: {e}")?;
             }
         }
     }
