@@ -224,6 +224,22 @@ mod tests {
         (sig, k)
     }
 
+    /// Items that all name the public key `pk`, message `i` with signature `i`.
+    fn one_key_items<'a>(
+        pk: &'a [u8; 32],
+        msgs: &'a [Vec<u8>],
+        sigs: &'a [[u8; 64]],
+    ) -> Vec<Ed25519Item<'a>> {
+        msgs.iter()
+            .zip(sigs)
+            .map(|(m, s)| Ed25519Item {
+                public_key: pk,
+                message: m,
+                signature: s,
+            })
+            .collect()
+    }
+
     fn nonce(i: u64) -> Scalar {
         let mut w = [0u8; 64];
         w[..8].copy_from_slice(&i.to_le_bytes());
@@ -260,15 +276,7 @@ mod tests {
             batch_accepts > 0,
             "the unsound batch accepts some torsioned nonces"
         );
-        let it: Vec<Ed25519Item<'_>> = msgs
-            .iter()
-            .zip(&sigs)
-            .map(|(m, s)| Ed25519Item {
-                public_key: &a_bytes,
-                message: m,
-                signature: s,
-            })
-            .collect();
+        let it = one_key_items(&a_bytes, &msgs, &sigs);
         let r = verify_ed25519_many(&it);
         assert!(r.iter().all(|x| *x == Err(SigError::Mismatch)));
     }
@@ -291,15 +299,7 @@ mod tests {
             .enumerate()
             .map(|(i, m)| craft(&a, &a_bytes, m, &nonce(1000 + i as u64), identity).0)
             .collect();
-        let it: Vec<Ed25519Item<'_>> = msgs
-            .iter()
-            .zip(&sigs)
-            .map(|(m, s)| Ed25519Item {
-                public_key: &a_bytes,
-                message: m,
-                signature: s,
-            })
-            .collect();
+        let it = one_key_items(&a_bytes, &msgs, &sigs);
         let r = verify_ed25519_many(&it);
         let mut accepted = 0;
         for (i, x) in r.iter().enumerate() {

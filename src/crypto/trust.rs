@@ -537,12 +537,14 @@ pub fn decode_key_field(
     enc: Option<Encoding>,
     value: &str,
 ) -> Option<Vec<u8>> {
-    let r = match enc {
-        None => encoding::decode_public_key(alg, value),
-        Some(e) => encoding::decode_public_key(alg, &format!("{}{value}", e.prefix())),
-    };
-    r.map_err(|e| report.fail(super::Code::EncodingMalformed, subject.clone(), e))
-        .ok()
+    decode_field(
+        report,
+        subject,
+        alg,
+        enc,
+        value,
+        encoding::decode_public_key,
+    )
 }
 
 /// Decodes a signature of `alg` from an evidence field (see [`decode_key_field`]).
@@ -553,9 +555,22 @@ pub fn decode_signature_field(
     enc: Option<Encoding>,
     value: &str,
 ) -> Option<Vec<u8>> {
+    decode_field(report, subject, alg, enc, value, encoding::decode_signature)
+}
+
+/// The shared body of [`decode_key_field`] and [`decode_signature_field`]: a format
+/// that fixes the encoding gets its prefix prepended, so one decoder serves both.
+fn decode_field(
+    report: &mut Report,
+    subject: &Subject,
+    alg: Alg,
+    enc: Option<Encoding>,
+    value: &str,
+    decode: fn(Alg, &str) -> Result<Vec<u8>, String>,
+) -> Option<Vec<u8>> {
     let r = match enc {
-        None => encoding::decode_signature(alg, value),
-        Some(e) => encoding::decode_signature(alg, &format!("{}{value}", e.prefix())),
+        None => decode(alg, value),
+        Some(e) => decode(alg, &format!("{}{value}", e.prefix())),
     };
     r.map_err(|e| report.fail(super::Code::EncodingMalformed, subject.clone(), e))
         .ok()
