@@ -12,7 +12,7 @@
 #   BENCH_4G=1                also generate and verify a 4 GiB bundle (RSS bound; slow)
 #   BENCH_EVENTS=1000000/100000, BENCH_LEAVES=1000000/100000   chain and Merkle sizes
 #   BENCH_KRY_LINKS=100000/100000, BENCH_RECEIPTS=1000000/50000
-#   BENCH_GATE_COPIES=8/4     transcripts (10,000 rounds each) in the gate scaling tree
+#   BENCH_GATE_COPIES=8/4     transcripts (10,000 rounds each) in the gate and batch scaling tree
 #   BENCH_REPS=3/3            repetitions per measurement (median reported)
 #   BENCH_MAX_RSS_KIB=65536   peak-RSS bound for bundle verification
 #   BENCH_DIR                 scratch directory (default: mktemp -d, removed at exit)
@@ -188,6 +188,10 @@ if ! skip gate; then
   group "$REPS" \
     "gate_1thread::RAYON_NUM_THREADS=1 '$EVV' gate '$W/gate'" \
     "gate_2threads::RAYON_NUM_THREADS=2 '$EVV' gate '$W/gate'"
+  log "batch: the same $GATE_COPIES transcripts through evv verify --batch, 1 vs 2 threads"
+  group "$REPS" \
+    "batch_1thread::RAYON_NUM_THREADS=1 '$EVV' verify --batch '$W/gate'" \
+    "batch_2threads::RAYON_NUM_THREADS=2 '$EVV' verify --batch '$W/gate'"
 fi
 
 # --- receipts -----------------------------------------------------------------------------
@@ -252,6 +256,8 @@ row(f"evv kry ({links} links)", "kry_verify", "", "< 0.15 s")
 row("evv replay (PACT, 10,000 rounds)", "pact_replay", "", "< 0.5 s")
 row(f"evv gate ({copies} x 10,000-round transcripts), 1 thread", "gate_1thread")
 row("evv gate, 2 threads", "gate_2threads", ratio("gate_1thread", "gate_2threads", "speed-up"), "~2x")
+row(f"evv verify --batch ({copies} transcripts), 1 thread", "batch_1thread")
+row("evv verify --batch, 2 threads", "batch_2threads", ratio("batch_1thread", "batch_2threads", "speed-up"), "~2x")
 row(f"evv receipts ({receipts})", "receipts_receipts", ratio("receipts_receipts", "receipts_sha256sum", "sha256sum"), "seconds")
 row(f"evv reconcile ({receipts} x {receipts})", "receipts_reconcile", "", "seconds")
 row("sha256sum of receipts.jsonl", "receipts_sha256sum")
