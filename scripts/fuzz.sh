@@ -130,6 +130,11 @@ EOF
         cp "$f" "$dir/$(echo "$f" | tr '/' '_')"
       done
       ;;
+    pact_replay)
+      for f in $(find testdata/pact testdata/gate -type f -name '*.json' 2>/dev/null | sort); do
+        cp "$f" "$dir/$(echo "$f" | tr '/' '_')"
+      done
+      ;;
     receipts_verify)
       for f in $(find testdata/receipts -type f -name '*.jsonl' 2>/dev/null | sort); do
         cp "$f" "$dir/$(echo "$f" | tr '/' '_')"
