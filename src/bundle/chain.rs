@@ -8,9 +8,9 @@
 use std::io::Read;
 
 use super::anchors::AnchorSeq;
-use super::fields::{self, GENESIS};
+use super::fields;
 use super::grammar::{EventType, Grammar};
-use super::lines::{Lines, MAX_LINE};
+use super::lines::MAX_LINE;
 use super::Code;
 use crate::canon::{self, Dialect, Object, Value};
 use crate::verdict::{Report, Subject, MAX_FINDINGS_PER_CODE};
@@ -49,7 +49,7 @@ pub struct ChainSummary {
 pub struct ChainVerifier {
     tallies: Vec<Tally>,
     next_seq: u64,
-    prev: Option<String>,
+    prev: Option<[u8; 32]>,
     grammar: Grammar,
     /// The summary built while streaming.
     pub summary: ChainSummary,
@@ -78,30 +78,43 @@ impl ChainVerifier {
         }
     }
 
-    /// Reads the whole chain from `r`.
+    /// Reads the whole chain from `r`. Lines are parsed and hashed in batches on the
+    /// rayon pool ([`prepare`]); the checks that link an event to the ones before it
+    /// run on this thread in line order ([`ChainVerifier::event`]), so the findings are
+    /// the same for any number of threads.
     pub fn stream(&mut self, r: &mut dyn Read, report: &mut Report) -> std::io::Result<()> {
-        let mut lines = Lines::new(r, MAX_LINE);
-        while let Some(meta) = lines.next_line()? {
-            let subj = Subject::file(TRACE_PATH).line(meta.no);
-            if meta.too_long {
-                report.fail(
-                    Code::TraceLineInvalid,
-                    subj,
-                    format!("line longer than {MAX_LINE} bytes"),
-                );
-                self.skip_event();
-                continue;
-            }
-            if !meta.terminated {
-                report.fail(
-                    Code::TraceLineInvalid,
-                    subj.clone(),
-                    "last line does not end with a line feed",
-                );
-            }
-            self.event(lines.line(), meta.no, report);
-        }
-        Ok(())
+        let dialects: Vec<Dialect> = self.tallies.iter().map(|t| t.dialect).collect();
+        super::lines::pipeline(
+            r,
+            MAX_LINE,
+            |line, meta| {
+                if meta.too_long {
+                    Prepared::Unusable(Code::TraceLineInvalid.into(), String::new())
+                } else {
+                    prepare(line, &dialects)
+                }
+            },
+            |line, meta, p| {
+                let subj = || Subject::file(TRACE_PATH).line(meta.no);
+                if meta.too_long {
+                    report.fail(
+                        Code::TraceLineInvalid,
+                        subj(),
+                        format!("line longer than {MAX_LINE} bytes"),
+                    );
+                    self.skip_event();
+                    return;
+                }
+                if !meta.terminated {
+                    report.fail(
+                        Code::TraceLineInvalid,
+                        subj(),
+                        "last line does not end with a line feed",
+                    );
+                }
+                self.event(line, meta.no, p, report);
+            },
+        )
     }
 
     /// Counts an unreadable line as an event whose links cannot be checked.
@@ -112,48 +125,30 @@ impl ChainVerifier {
         self.summary.final_hash = None;
     }
 
-    fn event(&mut self, line: &[u8], no: u64, report: &mut Report) {
-        let subj = Subject::file(TRACE_PATH).line(no);
-        let v = match canon::parse(line) {
-            Ok(v) => v,
-            Err(e) => {
-                report.fail(canon::Code::Parse, subj, e.to_string());
+    /// The checks of one event that depend on the events before it, in line order.
+    fn event(&mut self, line: &[u8], no: u64, p: Prepared, report: &mut Report) {
+        let subj = || Subject::file(TRACE_PATH).line(no);
+        let e = match p {
+            Prepared::Unusable(code, msg) => {
+                report.fail(code, subj(), msg);
                 self.skip_event();
                 return;
             }
+            Prepared::Event(e) => e,
         };
-        let Value::Object(o) = v else {
+        let Event {
+            seq,
+            trace_id,
+            uuid,
+            ty,
+            prev_hash,
+            event_hash,
+            hashes,
+        } = *e;
+        if !uuid {
             report.fail(
                 Code::TraceLineInvalid,
-                subj,
-                format!("event is a {}, expected an object", v.type_name()),
-            );
-            self.skip_event();
-            return;
-        };
-        let parsed = (|| {
-            Ok::<_, String>((
-                fields::u64_field(&o, "seq")?,
-                fields::str_field(&o, "trace_id")?,
-                fields::str_field(&o, "type")?,
-                fields::str_field(&o, "ts")?,
-                fields::obj_field(&o, "data")?,
-                fields::hex32_field(&o, "prev_hash")?,
-                fields::hex32_field(&o, "event_hash")?,
-            ))
-        })();
-        let (seq, trace_id, ty, _ts, data, _prev, event_hash) = match parsed {
-            Ok(x) => x,
-            Err(m) => {
-                report.fail(Code::TraceLineInvalid, subj, m);
-                self.skip_event();
-                return;
-            }
-        };
-        if !fields::is_uuid(trace_id) {
-            report.fail(
-                Code::TraceLineInvalid,
-                subj.clone().field("trace_id"),
+                subj().field("trace_id"),
                 "trace_id is not a lowercase UUID",
             );
         }
@@ -161,78 +156,69 @@ impl ChainVerifier {
         if seq != self.next_seq {
             report.fail(
                 Code::TraceSeqGap,
-                subj.clone().field("seq"),
+                subj().field("seq"),
                 format!("seq {seq} where {} was expected", self.next_seq),
             );
         }
         self.next_seq = seq.saturating_add(1);
-        // prev_hash links.
-        let prev_hash = fields::str_field(&o, "prev_hash").unwrap_or_default();
+        // prev_hash links (both are 64 lowercase hex digits as written, so comparing
+        // the decoded digests compares the strings).
         if self.summary.count == 0 {
-            if prev_hash != GENESIS {
+            if prev_hash != [0u8; 32] {
                 report.fail(
                     Code::TraceGenesis,
-                    subj.clone().field("prev_hash"),
+                    subj().field("prev_hash"),
                     "first event's prev_hash is not the genesis value (64 zeros)",
                 );
             }
         } else if let Some(p) = &self.prev {
-            if prev_hash != p {
+            if prev_hash != *p {
                 report.fail(
                     Code::TracePrevHash,
-                    subj.clone().field("prev_hash"),
-                    format!("prev_hash {prev_hash} is not the previous event_hash {p}"),
+                    subj().field("prev_hash"),
+                    format!(
+                        "prev_hash {} is not the previous event_hash {}",
+                        hex::encode(prev_hash),
+                        hex::encode(p)
+                    ),
                 );
             }
         }
         // event_hash recomputed under each candidate dialect.
-        for t in &mut self.tallies {
-            let (code, msg) = match canon::sha256_without(&o, &["event_hash"], t.dialect) {
-                Ok(h) if h == event_hash => continue,
-                Ok(h) => (
-                    Code::TraceEventHash.into(),
-                    format!(
-                        "event_hash {} but the {} canonical bytes hash to {}",
-                        hex::encode(event_hash),
-                        t.dialect.name(),
-                        hex::encode(h)
-                    ),
-                ),
-                Err(e) => (canon::Code::Unencodable.into(), e.to_string()),
-            };
+        for (t, h) in self.tallies.iter_mut().zip(hashes) {
+            let Some((code, msg)) = h else { continue };
             t.count += 1;
             if t.failures.len() < MAX_FINDINGS_PER_CODE {
-                t.failures
-                    .push((code, subj.clone().field("event_hash"), msg));
+                t.failures.push((code, subj().field("event_hash"), msg));
             }
         }
         // trace_id constant within the chain (compared with the manifest at the end).
         match &self.summary.trace_id {
-            None => self.summary.trace_id = Some(trace_id.to_string()),
-            Some(t) if t != trace_id => report.fail(
+            None => self.summary.trace_id = Some(trace_id),
+            Some(t) if *t != trace_id => report.fail(
                 Code::TraceIdMismatch,
-                subj.clone().field("trace_id"),
+                subj().field("trace_id"),
                 format!("trace_id {trace_id} differs from the first event's {t}"),
             ),
             Some(_) => {}
         }
         // Type and grammar.
-        match EventType::from_name(ty) {
-            None => report.fail(
+        match ty {
+            Err(ty) => report.fail(
                 Code::TraceEventTypeUnknown,
-                subj.clone().field("type"),
+                subj().field("type"),
                 format!("unknown event type {ty:?}"),
             ),
-            Some(t) => {
+            Ok(t) => {
                 if let Err(m) = self.grammar.step(t) {
-                    report.fail(Code::TraceGrammar, subj.clone().field("type"), m);
+                    report.fail(Code::TraceGrammar, subj().field("type"), m);
                 }
                 match t {
                     EventType::ReqSeen if self.summary.req_seen.is_none() => {
-                        self.summary.req_seen = Some((data.clone(), no))
+                        self.summary.req_seen = event_data(line).map(|d| (d, no))
                     }
                     EventType::TraceFinalizing if self.summary.finalizing.is_none() => {
-                        self.summary.finalizing = Some((data.clone(), no))
+                        self.summary.finalizing = event_data(line).map(|d| (d, no))
                     }
                     EventType::RequestReceived | EventType::RequestDenied
                         if self.summary.decision.is_none() =>
@@ -246,7 +232,7 @@ impl ChainVerifier {
         self.summary.anchors.push(event_hash, seq);
         self.summary.count += 1;
         self.summary.final_hash = Some(event_hash);
-        self.prev = Some(hex::encode(event_hash));
+        self.prev = Some(event_hash);
     }
 
     /// Ends the chain: reports the hash tally of `dialect` (the manifest's) and the
@@ -297,8 +283,98 @@ impl ChainVerifier {
     }
 }
 
+/// A hash-recomputation failure under one dialect: (code, message).
+type HashFailure = Option<(crate::verdict::Code, String)>;
+
+/// What one trace line yields on its own (no earlier line needed).
+enum Prepared {
+    /// The line is not a usable event: the finding, reported at the line.
+    Unusable(crate::verdict::Code, String),
+    /// A well-formed event.
+    Event(Box<Event>),
+}
+
+/// The fields of a well-formed event and its recomputed hashes.
+struct Event {
+    seq: u64,
+    trace_id: String,
+    /// True if `trace_id` is a lowercase UUID.
+    uuid: bool,
+    /// The event type, or the unknown name.
+    ty: Result<EventType, String>,
+    prev_hash: [u8; 32],
+    event_hash: [u8; 32],
+    /// Per candidate dialect (in the tallies' order): `None` if the recomputed hash
+    /// equals `event_hash`, else the failure to tally.
+    hashes: [HashFailure; 3],
+}
+
+/// Parses one line and recomputes its event hash under each of `dialects`.
+fn prepare(line: &[u8], dialects: &[Dialect]) -> Prepared {
+    let v = match canon::parse(line) {
+        Ok(v) => v,
+        Err(e) => return Prepared::Unusable(canon::Code::Parse.into(), e.to_string()),
+    };
+    let Value::Object(o) = v else {
+        return Prepared::Unusable(
+            Code::TraceLineInvalid.into(),
+            format!("event is a {}, expected an object", v.type_name()),
+        );
+    };
+    let parsed = (|| {
+        Ok::<_, String>((
+            fields::u64_field(&o, "seq")?,
+            fields::str_field(&o, "trace_id")?,
+            fields::str_field(&o, "type")?,
+            fields::str_field(&o, "ts")?,
+            fields::obj_field(&o, "data")?,
+            fields::hex32_field(&o, "prev_hash")?,
+            fields::hex32_field(&o, "event_hash")?,
+        ))
+    })();
+    let (seq, trace_id, ty, _ts, _data, prev_hash, event_hash) = match parsed {
+        Ok(x) => x,
+        Err(m) => return Prepared::Unusable(Code::TraceLineInvalid.into(), m),
+    };
+    let mut hashes: [HashFailure; 3] = [None, None, None];
+    for (slot, &d) in hashes.iter_mut().zip(dialects) {
+        *slot = match canon::sha256_without(&o, &["event_hash"], d) {
+            Ok(h) if h == event_hash => None,
+            Ok(h) => Some((
+                Code::TraceEventHash.into(),
+                format!(
+                    "event_hash {} but the {} canonical bytes hash to {}",
+                    hex::encode(event_hash),
+                    d.name(),
+                    hex::encode(h)
+                ),
+            )),
+            Err(e) => Some((canon::Code::Unencodable.into(), e.to_string())),
+        };
+    }
+    Prepared::Event(Box::new(Event {
+        seq,
+        uuid: fields::is_uuid(trace_id),
+        trace_id: trace_id.to_string(),
+        ty: EventType::from_name(ty).ok_or_else(|| ty.to_string()),
+        prev_hash,
+        event_hash,
+        hashes,
+    }))
+}
+
+/// The `data` object of an event line already prepared as well-formed (parsed again:
+/// only the first `req_seen` and `trace_finalizing` events need it).
+fn event_data(line: &[u8]) -> Option<Object> {
+    match canon::parse(line).ok()? {
+        Value::Object(o) => fields::obj_field(&o, "data").ok().cloned(),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    use super::fields::GENESIS;
     use super::*;
     use crate::canon::Object;
 

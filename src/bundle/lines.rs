@@ -2,6 +2,9 @@
 //! line may make evv hold more than a fixed number of bytes.
 
 use std::io::{self, BufRead, BufReader, Read};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use rayon::prelude::*;
 
 /// Longest line kept (1 MiB). Longer lines are reported and skipped to their end.
 pub const MAX_LINE: usize = 1 << 20;
@@ -86,6 +89,238 @@ impl<R: Read> Lines<R> {
     }
 }
 
+/// Default size of a batch of whole lines handed to the thread pool (4 MiB).
+pub const BATCH_BYTES: usize = 4 << 20;
+
+static BATCH_OVERRIDE: AtomicUsize = AtomicUsize::new(0);
+
+/// Overrides the batch size (0 restores [`BATCH_BYTES`]). For tests that need inputs
+/// spanning many batches; the batch size never changes what is reported.
+#[doc(hidden)]
+pub fn set_batch_bytes(n: usize) {
+    BATCH_OVERRIDE.store(n, Ordering::Relaxed);
+}
+
+fn batch_bytes() -> usize {
+    match BATCH_OVERRIDE.load(Ordering::Relaxed) {
+        0 => BATCH_BYTES,
+        n => n,
+    }
+}
+
+/// Index of the first `\n` in `b`, eight bytes at a time.
+fn find_newline(b: &[u8]) -> Option<usize> {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    const NL: u64 = LO * b'\n' as u64;
+    let mut chunks = b.chunks_exact(8);
+    let mut base = 0;
+    for c in &mut chunks {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(c);
+        let x = u64::from_le_bytes(w) ^ NL;
+        if (x.wrapping_sub(LO) & !x & HI) != 0 {
+            // The first flagged byte is exact (borrows only run upwards).
+            return c.iter().position(|&x| x == b'\n').map(|i| base + i);
+        }
+        base += 8;
+    }
+    chunks
+        .remainder()
+        .iter()
+        .position(|&x| x == b'\n')
+        .map(|i| base + i)
+}
+
+/// A line inside a [`Batch`]: its bytes are `buf[start..end]` (empty when too long).
+#[derive(Clone, Copy, Debug)]
+struct Span {
+    start: usize,
+    end: usize,
+    meta: LineMeta,
+}
+
+/// Whole lines read in one go.
+#[derive(Default)]
+struct Batch {
+    buf: Vec<u8>,
+    lines: Vec<Span>,
+}
+
+impl Batch {
+    fn line(&self, s: &Span) -> &[u8] {
+        &self.buf[s.start..s.end]
+    }
+}
+
+/// Reads a stream into batches of whole lines, with the same line semantics as
+/// [`Lines`]: a line longer than `max` bytes is reported as too long and its bytes are
+/// not kept, so a batch holds at most its target size plus one line and one read.
+struct BatchReader<'a, R: Read + ?Sized> {
+    r: &'a mut R,
+    max: usize,
+    no: u64,
+    /// The start of an unfinished line carried into the next batch.
+    carry: Vec<u8>,
+    /// Inside a too-long line, discarding up to its end.
+    skipping: bool,
+    eof: bool,
+}
+
+const READ_CHUNK: usize = 256 * 1024;
+/// Most lines in one batch, so that short lines cannot make a batch's per-line
+/// results large.
+const BATCH_LINES: usize = 1 << 14;
+
+impl<R: Read + ?Sized> BatchReader<'_, R> {
+    fn emit(&mut self, b: &mut Batch, start: usize, end: usize, terminated: bool, too_long: bool) {
+        self.no += 1;
+        b.lines.push(Span {
+            start,
+            end: if too_long { start } else { end },
+            meta: LineMeta {
+                no: self.no,
+                terminated,
+                too_long,
+            },
+        });
+    }
+
+    /// Fills `b` with the next lines (at least `target` bytes unless the stream ends);
+    /// false at the end of the stream.
+    fn next_batch(&mut self, b: &mut Batch, target: usize) -> io::Result<bool> {
+        b.buf.clear();
+        b.lines.clear();
+        b.buf.append(&mut self.carry);
+        // Start of the unfinished line in `b.buf`.
+        let mut pos = 0;
+        let mut scan = 0;
+        loop {
+            while let Some(i) = find_newline(&b.buf[scan..]) {
+                let end = scan + i;
+                if self.skipping {
+                    self.skipping = false;
+                    self.emit(b, pos, pos, true, true);
+                } else {
+                    let long = end - pos > self.max;
+                    self.emit(b, pos, end, true, long);
+                }
+                pos = end + 1;
+                scan = pos;
+                if b.lines.len() >= BATCH_LINES {
+                    // Full: the rest (whole lines included) is carried over.
+                    self.carry.extend_from_slice(&b.buf[pos..]);
+                    b.buf.truncate(pos);
+                    return Ok(true);
+                }
+            }
+            if self.skipping {
+                b.buf.truncate(pos);
+            } else if b.buf.len() - pos > self.max {
+                self.skipping = true;
+                b.buf.truncate(pos);
+            }
+            scan = b.buf.len();
+            if self.eof {
+                // The last line, without a line feed.
+                if self.skipping {
+                    self.skipping = false;
+                    self.emit(b, pos, pos, false, true);
+                } else if b.buf.len() > pos {
+                    let end = b.buf.len();
+                    self.emit(b, pos, end, false, false);
+                }
+                pos = b.buf.len();
+                break;
+            }
+            if pos >= target && !b.lines.is_empty() {
+                break;
+            }
+            let len = b.buf.len();
+            b.buf.reserve(READ_CHUNK);
+            // read_to_end retries interrupted reads and never exposes unread bytes.
+            match Read::take(&mut *self.r, READ_CHUNK as u64).read_to_end(&mut b.buf) {
+                Ok(0) => self.eof = true,
+                Ok(_) => {}
+                Err(e) => {
+                    b.buf.truncate(len);
+                    return Err(e);
+                }
+            }
+        }
+        self.carry.extend_from_slice(&b.buf[pos..]);
+        b.buf.truncate(pos);
+        Ok(!b.lines.is_empty())
+    }
+}
+
+/// Streams the lines of `r` through `prepare` on the rayon thread pool, in batches of
+/// whole lines, and hands each result with its line to `apply` on the calling thread,
+/// strictly in input order. `prepare` must depend on its line only; everything that
+/// depends on earlier lines belongs in `apply`. The calling thread reads the next batch
+/// and applies the previous one while the pool prepares the current one, so at most
+/// three batches are held at once whatever the input size; the results, and so
+/// everything `apply` reports, are the same for any number of threads.
+pub fn pipeline<R, T, P, A>(r: &mut R, max: usize, prepare: P, mut apply: A) -> io::Result<()>
+where
+    R: Read + ?Sized,
+    T: Send,
+    P: Fn(&[u8], LineMeta) -> T + Sync,
+    A: FnMut(&[u8], LineMeta, T),
+{
+    let target = batch_bytes();
+    let mut reader = BatchReader {
+        r,
+        max,
+        no: 0,
+        carry: Vec::new(),
+        skipping: false,
+        eof: false,
+    };
+    let mut cur = Batch::default();
+    if !reader.next_batch(&mut cur, target)? {
+        return Ok(());
+    }
+    let mut spare = Batch::default();
+    let mut done: Option<(Batch, Vec<T>)> = None;
+    let prepare = &prepare;
+    loop {
+        let mut out: Vec<T> = Vec::new();
+        let mut next = std::mem::take(&mut spare);
+        let mut more = Ok(false);
+        rayon::in_place_scope(|s| {
+            let batch = &cur;
+            let out = &mut out;
+            s.spawn(move |_| {
+                *out = batch
+                    .lines
+                    .par_iter()
+                    .with_min_len(64)
+                    .map(|l| prepare(batch.line(l), l.meta))
+                    .collect();
+            });
+            if let Some((b, res)) = done.take() {
+                for (l, t) in b.lines.iter().zip(res) {
+                    apply(b.line(l), l.meta, t);
+                }
+                spare = b;
+            }
+            more = reader.next_batch(&mut next, target);
+        });
+        let more = more?;
+        done = Some((std::mem::replace(&mut cur, next), out));
+        if !more {
+            break;
+        }
+    }
+    if let Some((b, res)) = done.take() {
+        for (l, t) in b.lines.iter().zip(res) {
+            apply(b.line(l), l.meta, t);
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -104,5 +339,116 @@ mod tests {
         let m = l.next_line().unwrap().unwrap();
         assert_eq!((m.no, m.terminated, l.line()), (3, false, &b"d"[..]));
         assert!(l.next_line().unwrap().is_none());
+    }
+
+    /// Every line of `data` as (no, terminated, too_long, bytes) through [`Lines`].
+    fn by_lines(data: &[u8], max: usize) -> Vec<(u64, bool, bool, Vec<u8>)> {
+        let mut l = Lines::new(data, max);
+        let mut out = Vec::new();
+        while let Some(m) = l.next_line().unwrap() {
+            let b = if m.too_long {
+                Vec::new()
+            } else {
+                l.line().to_vec()
+            };
+            out.push((m.no, m.terminated, m.too_long, b));
+        }
+        out
+    }
+
+    fn by_pipeline(data: &[u8], max: usize, target: usize) -> Vec<(u64, bool, bool, Vec<u8>)> {
+        // A reader returning a few bytes at a time, to split lines across reads.
+        struct Trickle<'a>(&'a [u8], usize);
+        impl Read for Trickle<'_> {
+            fn read(&mut self, b: &mut [u8]) -> io::Result<usize> {
+                let n = self.0.len().min(b.len()).min(self.1);
+                b[..n].copy_from_slice(&self.0[..n]);
+                self.0 = &self.0[n..];
+                Ok(n)
+            }
+        }
+        let mut r = BatchReader {
+            r: &mut Trickle(data, 7),
+            max,
+            no: 0,
+            carry: Vec::new(),
+            skipping: false,
+            eof: false,
+        };
+        let mut out = Vec::new();
+        let mut b = Batch::default();
+        while r.next_batch(&mut b, target).unwrap() {
+            for s in &b.lines {
+                let m = s.meta;
+                out.push((m.no, m.terminated, m.too_long, b.line(s).to_vec()));
+            }
+        }
+        let mut again = Vec::new();
+        pipeline(
+            &mut &data[..],
+            max,
+            |l, m| (m, l.to_vec()),
+            |l, m, (m2, l2)| {
+                assert_eq!((m, l), (m2, &l2[..]));
+                let b = if m.too_long { Vec::new() } else { l2 };
+                again.push((m.no, m.terminated, m.too_long, b));
+            },
+        )
+        .unwrap();
+        assert_eq!(out, again);
+        out
+    }
+
+    #[test]
+    fn batches_split_like_lines() {
+        let cases: [&[u8]; 9] = [
+            b"",
+            b"\n",
+            b"a",
+            b"abcd\n",
+            b"abcde\n",
+            b"abcde",
+            b"ab\nccccccccc\nd",
+            b"\n\nabcdefghijklmnop\nxy\nabcde\n",
+            b"0123\n01234\n012345\n0123",
+        ];
+        for c in cases {
+            for max in [1, 4, 5, 64] {
+                for target in [1, 3, 8, 1 << 20] {
+                    assert_eq!(
+                        by_lines(c, max),
+                        by_pipeline(c, max, target),
+                        "{c:?} {max} {target}"
+                    );
+                }
+            }
+        }
+        let long: Vec<u8> = (0..5000u32)
+            .flat_map(|i| {
+                let mut l = vec![b'x'; (i as usize * 37) % 300];
+                l.push(b'\n');
+                l
+            })
+            .collect();
+        for max in [100, 299, 1000] {
+            assert_eq!(by_lines(&long, max), by_pipeline(&long, max, 4096));
+        }
+        // More lines than a batch holds.
+        let mut many = vec![b'\n'; BATCH_LINES * 2 + 3];
+        many.extend_from_slice(b"abc\nd");
+        assert_eq!(by_lines(&many, 2), by_pipeline(&many, 2, 1 << 20));
+    }
+
+    #[test]
+    fn newline_finder() {
+        for n in 0..40 {
+            for at in 0..=n {
+                let mut b = vec![b'\n' ^ 0x80; n];
+                if at < n {
+                    b[at] = b'\n';
+                }
+                assert_eq!(find_newline(&b), (at < n).then_some(at));
+            }
+        }
     }
 }

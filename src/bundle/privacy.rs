@@ -7,20 +7,56 @@ use crate::canon::Value;
 /// Why a string looks like raw content, or `None` if it looks like a commitment or a
 /// short code word.
 pub fn raw_content(s: &str) -> Option<&'static str> {
-    if looks_like_email(s) {
+    // One pass over the bytes decides which of the checks below can match at all.
+    let class = s.bytes().fold(0u8, |acc, c| acc | CLASS[c as usize]);
+    let (at, dot_colon) = (class & AT != 0, class & DOT_COLON != 0);
+    let (printable, hex) = (class & UNPRINTABLE == 0, class & NOT_HEX == 0);
+    if at && looks_like_email(s) {
         return Some("an email address");
     }
-    if contains_ip(s) {
+    if dot_colon && contains_ip(s) {
         return Some("an IP address");
     }
-    if s.chars().any(|c| c.is_whitespace() || c.is_control()) {
+    // Visible ASCII holds no whitespace or control character.
+    if !printable && s.chars().any(|c| c.is_whitespace() || c.is_control()) {
         return Some("free text (whitespace or control characters)");
     }
-    if s.len() > 64 && !crate::crypto::hash::is_lower_hex(s) {
+    if s.len() > 64 && !hex {
         return Some("free text (more than 64 characters, not a hex digest)");
     }
     None
 }
+
+const AT: u8 = 1;
+const DOT_COLON: u8 = 2;
+/// Outside visible ASCII (0x21..=0x7e).
+const UNPRINTABLE: u8 = 4;
+/// Not a lowercase hex digit.
+const NOT_HEX: u8 = 8;
+/// The classes of each byte, for [`raw_content`]'s single pass.
+const CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        let mut k = 0;
+        if b == b'@' {
+            k |= AT;
+        }
+        if b == b'.' || b == b':' {
+            k |= DOT_COLON;
+        }
+        if !matches!(b, 0x21..=0x7e) {
+            k |= UNPRINTABLE;
+        }
+        if !matches!(b, b'0'..=b'9' | b'a'..=b'f') {
+            k |= NOT_HEX;
+        }
+        t[c] = k;
+        c += 1;
+    }
+    t
+};
 
 fn looks_like_email(s: &str) -> bool {
     if !s.contains('@') {

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::io::Read;
 
 use super::fields;
-use super::lines::{Lines, MAX_LINE};
+use super::lines::{pipeline, LineMeta, MAX_LINE};
 use super::privacy;
 use super::Code;
 use crate::canon::{self, Dialect, Object, Value};
@@ -66,10 +66,15 @@ pub fn compute_leaf_hash(o: &Object) -> Result<[u8; 32], canon::EncodeError> {
 /// Validates one entry (privacy, shape, leaf hash). Returns the entry if its shape is
 /// valid (even if the leaf hash mismatched, which is reported).
 pub fn check_entry(v: &Value, subj: &Subject, report: &mut Report) -> Option<Entry> {
+    check_entry_at(v, &|| subj.clone(), report)
+}
+
+/// [`check_entry`] with the subject built only when something is reported.
+fn check_entry_at(v: &Value, subj: &dyn Fn() -> Subject, report: &mut Report) -> Option<Entry> {
     if let Some((field, why)) = privacy::scan(v, "") {
         report.fail(
             Code::ReqSeenPrivacy,
-            subj.clone().field(field),
+            subj().field(field),
             format!("looks like {why}; entries must hold commitments only"),
         );
         return None;
@@ -77,7 +82,7 @@ pub fn check_entry(v: &Value, subj: &Subject, report: &mut Report) -> Option<Ent
     let Value::Object(o) = v else {
         report.fail(
             Code::ReqSeenEntryInvalid,
-            subj.clone(),
+            subj(),
             format!("entry is a {}, expected an object", v.type_name()),
         );
         return None;
@@ -85,7 +90,7 @@ pub fn check_entry(v: &Value, subj: &Subject, report: &mut Report) -> Option<Ent
     if let Some(k) = o.keys().find(|k| !ENTRY_FIELDS.contains(k)) {
         report.fail(
             Code::ReqSeenEntryInvalid,
-            subj.clone().field(k),
+            subj().field(k),
             "field not allowed in a REQ_SEEN entry",
         );
         return None;
@@ -128,7 +133,7 @@ pub fn check_entry(v: &Value, subj: &Subject, report: &mut Report) -> Option<Ent
     let e = match parsed {
         Ok(e) => e,
         Err(m) => {
-            report.fail(Code::ReqSeenEntryInvalid, subj.clone(), m);
+            report.fail(Code::ReqSeenEntryInvalid, subj(), m);
             return None;
         }
     };
@@ -136,14 +141,14 @@ pub fn check_entry(v: &Value, subj: &Subject, report: &mut Report) -> Option<Ent
         Ok(h) if h == e.leaf_hash => {}
         Ok(h) => report.fail(
             Code::ReqSeenLeafHash,
-            subj.clone().field("leaf_hash"),
+            subj().field("leaf_hash"),
             format!(
                 "leaf_hash {} but the entry hashes to {}",
                 hex::encode(e.leaf_hash),
                 hex::encode(h)
             ),
         ),
-        Err(err) => report.fail(canon::Code::Unencodable, subj.clone(), err.to_string()),
+        Err(err) => report.fail(canon::Code::Unencodable, subj(), err.to_string()),
     }
     Some(e)
 }
@@ -158,64 +163,97 @@ pub struct Ledger {
     pub bad_entries: u64,
 }
 
-/// Streams `payload/req_seen/<hour>.jsonl`.
+/// What one ledger line yields on its own: its findings, whether the entry is bad,
+/// and the Merkle leaf it contributes.
+struct LedgerLine {
+    findings: Report,
+    bad: bool,
+    /// The leaf hash pushed to the root (none for a line that did not parse).
+    leaf: Option<merkle::Hash>,
+}
+
+/// Checks one ledger line (everything but the Merkle accumulation, which needs the
+/// lines in order).
+fn ledger_line(hour: &str, path: &str, line: &[u8], meta: LineMeta) -> LedgerLine {
+    let mut report = Report::default();
+    let subj = || Subject::file(path).line(meta.no);
+    let index = meta.no - 1;
+    if meta.too_long || !meta.terminated {
+        report.fail(
+            Code::ReqSeenEntryInvalid,
+            subj(),
+            if meta.too_long {
+                "line longer than 1 MiB"
+            } else {
+                "last line does not end with a line feed"
+            },
+        );
+        if meta.too_long {
+            return LedgerLine {
+                findings: report,
+                bad: true,
+                leaf: None,
+            };
+        }
+    }
+    let v = match canon::parse(line) {
+        Ok(v) => v,
+        Err(e) => {
+            report.fail(canon::Code::Parse, subj(), e.to_string());
+            return LedgerLine {
+                findings: report,
+                bad: true,
+                leaf: None,
+            };
+        }
+    };
+    // The leaf is the leaf_hash as written, whatever else is wrong with the entry.
+    let written = v
+        .as_object()
+        .and_then(|o| fields::hex32_field(o, "leaf_hash").ok());
+    let bad = match check_entry_at(&v, &subj, &mut report) {
+        Some(e) => {
+            if e.index != index || e.hour != hour {
+                report.fail(
+                    Code::ReqSeenEntryInvalid,
+                    subj(),
+                    format!(
+                        "entry says index {} hour {}, but it is line {} of the {hour} ledger",
+                        e.index, e.hour, meta.no
+                    ),
+                );
+            }
+            false
+        }
+        None => true,
+    };
+    LedgerLine {
+        findings: report,
+        bad,
+        // No usable leaf: the root cannot match the head; count a placeholder.
+        leaf: Some(merkle::leaf_hash(&written.unwrap_or([0u8; 32]))),
+    }
+}
+
+/// Streams `payload/req_seen/<hour>.jsonl`: lines are checked in batches on the rayon
+/// pool, and their findings and leaves are taken in line order on this thread.
 pub fn stream_ledger(hour: &str, r: &mut dyn Read, report: &mut Report) -> std::io::Result<Ledger> {
     let path = ledger_path(hour);
     let mut ledger = Ledger::default();
-    let mut lines = Lines::new(r, MAX_LINE);
-    while let Some(meta) = lines.next_line()? {
-        let subj = Subject::file(&path).line(meta.no);
-        let index = meta.no - 1;
-        if meta.too_long || !meta.terminated {
-            report.fail(
-                Code::ReqSeenEntryInvalid,
-                subj.clone(),
-                if meta.too_long {
-                    "line longer than 1 MiB"
-                } else {
-                    "last line does not end with a line feed"
-                },
-            );
-            if meta.too_long {
+    pipeline(
+        r,
+        MAX_LINE,
+        |line, meta| ledger_line(hour, &path, line, meta),
+        |_, _, l| {
+            report.absorb(l.findings);
+            if l.bad {
                 ledger.bad_entries += 1;
-                continue;
             }
-        }
-        let v = match canon::parse(lines.line()) {
-            Ok(v) => v,
-            Err(e) => {
-                report.fail(canon::Code::Parse, subj, e.to_string());
-                ledger.bad_entries += 1;
-                continue;
+            if let Some(h) = l.leaf {
+                ledger.builder.push_leaf_hash(h);
             }
-        };
-        // The leaf is the leaf_hash as written, whatever else is wrong with the entry.
-        let written = v
-            .as_object()
-            .and_then(|o| fields::hex32_field(o, "leaf_hash").ok());
-        match check_entry(&v, &subj, report) {
-            Some(e) => {
-                if e.index != index || e.hour != hour {
-                    report.fail(
-                        Code::ReqSeenEntryInvalid,
-                        subj.clone(),
-                        format!(
-                            "entry says index {} hour {}, but it is line {} of the {hour} ledger",
-                            e.index, e.hour, meta.no
-                        ),
-                    );
-                }
-            }
-            None => ledger.bad_entries += 1,
-        }
-        match written {
-            Some(h) => ledger.builder.push_data(&h),
-            None => {
-                // No usable leaf: the root cannot match the head; count a placeholder.
-                ledger.builder.push_data(&[0u8; 32]);
-            }
-        }
-    }
+        },
+    )?;
     Ok(ledger)
 }
 

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::io::Read;
 
 use super::anchors::AnchorSeq;
-use super::lines::Lines;
+use super::lines::pipeline;
 use super::Code;
 use crate::crypto::hash::parse_hex32;
 use crate::verdict::{Report, Subject};
@@ -16,29 +16,33 @@ pub const STORY_PATH: &str = "payload/if_story.md";
 pub const MAX_STORY_LINE: usize = 64 * 1024;
 
 /// Streams the story: anchors (consecutive repeats collapsed) with their first line.
+/// Anchors are decoded in batches on the rayon pool and collected in line order.
 pub fn stream(r: &mut dyn Read, report: &mut Report) -> std::io::Result<AnchorSeq> {
     let mut seq = AnchorSeq::default();
     let mut last: Option<[u8; 32]> = None;
-    let mut lines = Lines::new(r, MAX_STORY_LINE);
-    while let Some(meta) = lines.next_line()? {
-        let subj = Subject::file(STORY_PATH).line(meta.no);
-        let l = lines.line();
-        let anchor = (!meta.too_long && l.len() > 65 && l[64] == b' ')
-            .then(|| std::str::from_utf8(&l[..64]).ok().and_then(parse_hex32))
-            .flatten();
-        let Some(a) = anchor else {
-            report.fail(
-                Code::StoryAnchorMissing,
-                subj,
-                "line does not start with a 64-hex event_hash, a space and text",
-            );
-            continue;
-        };
-        if last != Some(a) {
-            seq.push(a, meta.no);
-            last = Some(a);
-        }
-    }
+    pipeline(
+        r,
+        MAX_STORY_LINE,
+        |l, meta| {
+            (!meta.too_long && l.len() > 65 && l[64] == b' ')
+                .then(|| std::str::from_utf8(&l[..64]).ok().and_then(parse_hex32))
+                .flatten()
+        },
+        |_, meta, anchor| {
+            let Some(a) = anchor else {
+                report.fail(
+                    Code::StoryAnchorMissing,
+                    Subject::file(STORY_PATH).line(meta.no),
+                    "line does not start with a 64-hex event_hash, a space and text",
+                );
+                return;
+            };
+            if last != Some(a) {
+                seq.push(a, meta.no);
+                last = Some(a);
+            }
+        },
+    )?;
     Ok(seq)
 }
 

@@ -15,13 +15,35 @@ pub fn sha256_hex(b: &[u8]) -> String {
 /// Decodes exactly 64 lowercase hex digits. Uppercase is refused: evidence formats
 /// define their digests as lowercase, and two spellings of one digest are ambiguous.
 pub fn parse_hex32(s: &str) -> Option<[u8; 32]> {
-    if s.len() != 64 || !is_lower_hex(s) {
+    let b = s.as_bytes();
+    if b.len() != 64 {
         return None;
     }
     let mut out = [0u8; 32];
-    hex::decode_to_slice(s, &mut out).ok()?;
-    Some(out)
+    let mut bad = 0u8;
+    for (o, p) in out.iter_mut().zip(b.chunks_exact(2)) {
+        let (hi, lo) = (LOWER_HEX[p[0] as usize], LOWER_HEX[p[1] as usize]);
+        bad |= (hi | lo) & 0x10;
+        *o = (hi << 4) | (lo & 0x0f);
+    }
+    (bad == 0).then_some(out)
 }
+
+/// Value of each lowercase hex digit; 0x10 marks every other byte.
+const LOWER_HEX: [u8; 256] = {
+    let mut t = [0x10u8; 256];
+    let mut i = 0;
+    while i < 10 {
+        t[b'0' as usize + i] = i as u8;
+        i += 1;
+    }
+    let mut i = 0;
+    while i < 6 {
+        t[b'a' as usize + i] = 10 + i as u8;
+        i += 1;
+    }
+    t
+};
 
 /// True if every character is `0-9a-f`.
 pub fn is_lower_hex(s: &str) -> bool {
