@@ -224,3 +224,39 @@ fn many_failures_of_one_code_keep_the_same_listing() {
     let r = same_everywhere(&b, &k);
     assert!(r.counts().1 > 100, "{}", render_text(&r));
 }
+
+#[test]
+fn evv_verify_output_is_identical_for_rayon_num_threads_1_and_2() {
+    // The binary path (container streaming into the sink), valid and tampered.
+    let (valid, k) = long_bundle();
+    let mut tampered = valid.clone();
+    edit_obj(&mut tampered, TRACE, 77, |o| {
+        o.insert("ts", "t");
+    });
+    edit_obj(&mut tampered, &ledger_path(), 88, |o| {
+        o.insert("client_sha256", "c".repeat(64));
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let trust = dir.path().join("trust.json");
+    std::fs::write(&trust, k.trust_json()).unwrap();
+    for (name, b, want) in [("valid", &valid, 0), ("tampered", &tampered, 1)] {
+        let path = dir.path().join(format!("{name}.tar.gz"));
+        std::fs::write(&path, tar_gz(b)).unwrap();
+        for format in ["json", "text"] {
+            let run = |threads: &str| {
+                std::process::Command::new(env!("CARGO_BIN_EXE_evv"))
+                    .args(["--format", format, "verify", "--trust"])
+                    .arg(&trust)
+                    .arg(&path)
+                    .env("RAYON_NUM_THREADS", threads)
+                    .output()
+                    .unwrap()
+            };
+            let (one, two) = (run("1"), run("2"));
+            assert_eq!(one.status.code(), Some(want), "{name} {format}");
+            assert_eq!(one.status.code(), two.status.code());
+            assert_eq!(one.stdout, two.stdout, "{name} {format}");
+            assert!(!one.stdout.is_empty());
+        }
+    }
+}
