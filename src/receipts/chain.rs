@@ -171,7 +171,7 @@ impl Chain {
         if !dup {
             let n = self.nodes.get_or_insert_with(&c.prev, Node::default);
             if n.named_by() == 0 {
-                n.named = line & !PENDING | if link == Link::Pending { PENDING } else { 0 };
+                n.named = (line & !PENDING) | if link == Link::Pending { PENDING } else { 0 };
             }
         }
         if !matches!(link, Link::Duplicate | Link::Fork) {

@@ -281,7 +281,7 @@ mod tests {
         let mut ix = KeyIndex::new();
         for (e, key) in keys.iter().enumerate() {
             let got = ix.insert(key, e, |x| keys[x]);
-            assert_eq!(got, (e % 2 == 1).then_some(e - 1));
+            assert_eq!(got, e.checked_sub(1).filter(|_| e % 2 == 1));
         }
         for i in 0..2500u32 {
             assert_eq!(ix.get(&k(i), |x| keys[x]), Some(2 * i as usize));
