@@ -3,14 +3,14 @@
 //! Line order is custody order: line `i`'s `prev_receipt_hash` must be the declared
 //! `receipt_hash` of the previous receipt (GENESIS for the first). When it is not, the
 //! anomaly is classified (see SPEC.md §9.4) as a duplicate, a fork, a reordering or a
-//! gap. Classification needs an index of the ids and hashes seen so far: two hash maps
-//! of 32-byte digests, the only state that grows with the file.
-
-use std::collections::HashMap;
+//! gap. Classification needs an index of the ids and hashes seen so far: two compact
+//! maps of 32-byte digests ([`DigestMap`]), the only state that grows with the file
+//! (about 104 bytes per receipt: 40 for its id, 48 for its hash, 16 of table).
 
 use crate::crypto::hash::parse_hex32;
 use crate::verdict::{Finding, Outcome, Subject};
 
+use super::index::DigestMap;
 use super::receipt::{ChainFields, GENESIS};
 use super::Code;
 
@@ -18,10 +18,21 @@ use super::Code;
 struct Node {
     /// Line whose declared `receipt_hash` is this digest (0: none yet).
     hash_line: u64,
-    /// First line naming this digest as `prev_receipt_hash` (0: none yet).
-    named_by: u64,
-    /// `named_by` named it while it was unknown and off-chain: resolved later.
-    pending: bool,
+    /// First line naming this digest as `prev_receipt_hash` (0: none yet), with
+    /// [`PENDING`] set while that line named it unknown and off-chain (resolved later).
+    named: u64,
+}
+
+/// Flag bit of [`Node::named`] (line numbers stay far below 2^63).
+const PENDING: u64 = 1 << 63;
+
+impl Node {
+    fn named_by(&self) -> u64 {
+        self.named & !PENDING
+    }
+    fn pending(&self) -> bool {
+        self.named & PENDING != 0
+    }
 }
 
 /// How one line linked.
@@ -43,8 +54,8 @@ pub enum Link {
 #[derive(Debug)]
 pub struct Chain {
     file: String,
-    ids: HashMap<[u8; 32], u64>,
-    nodes: HashMap<[u8; 32], Node>,
+    ids: DigestMap<u64>,
+    nodes: DigestMap<Node>,
     tip: [u8; 32],
     count: u64,
     failures: u64,
@@ -65,8 +76,8 @@ impl Chain {
     pub fn new(file: &str) -> Self {
         Chain {
             file: file.to_string(),
-            ids: HashMap::new(),
-            nodes: HashMap::new(),
+            ids: DigestMap::new(),
+            nodes: DigestMap::new(),
             tip: genesis(),
             count: 0,
             failures: 0,
@@ -100,8 +111,9 @@ impl Chain {
             s.failures += 1;
             out.push(finding(&file, l, code, msg));
         };
-        let dup = match self.ids.get(&c.id) {
-            Some(&first) => {
+        let first_id = *self.ids.get_or_insert_with(&c.id, || line);
+        let dup = match first_id {
+            first if first != line => {
                 fail(
                     self,
                     line,
@@ -113,10 +125,7 @@ impl Chain {
                 );
                 true
             }
-            None => {
-                self.ids.insert(c.id, line);
-                false
-            }
+            _ => false,
         };
         let link = if dup {
             Link::Duplicate
@@ -124,7 +133,7 @@ impl Chain {
             Link::Linked
         } else {
             let node = self.nodes.get(&c.prev).copied().unwrap_or_default();
-            if node.named_by != 0 {
+            if node.named_by() != 0 {
                 fail(
                     self,
                     line,
@@ -132,7 +141,7 @@ impl Chain {
                     format!(
                         "prev_receipt_hash {} is already the predecessor named on line {}",
                         hex::encode(c.prev),
-                        node.named_by
+                        node.named_by()
                     ),
                 );
                 Link::Fork
@@ -160,22 +169,21 @@ impl Chain {
             }
         };
         if !dup {
-            let n = self.nodes.entry(c.prev).or_default();
-            if n.named_by == 0 {
-                n.named_by = line;
-                n.pending = link == Link::Pending;
+            let n = self.nodes.get_or_insert_with(&c.prev, Node::default);
+            if n.named_by() == 0 {
+                n.named = (line & !PENDING) | if link == Link::Pending { PENDING } else { 0 };
             }
         }
         if !matches!(link, Link::Duplicate | Link::Fork) {
             self.tip = c.hash;
         }
         // Record this receipt's hash; a line that named it earlier was out of order.
-        let n = self.nodes.entry(c.hash).or_default();
+        let n = self.nodes.get_or_insert_with(&c.hash, Node::default);
         if n.hash_line == 0 {
             n.hash_line = line;
-            if n.pending {
-                n.pending = false;
-                let by = n.named_by;
+            if n.pending() {
+                n.named &= !PENDING;
+                let by = n.named_by();
                 fail(
                     self,
                     by,
@@ -192,8 +200,8 @@ impl Chain {
         let mut gaps: Vec<(u64, [u8; 32])> = self
             .nodes
             .iter()
-            .filter(|(_, n)| n.pending)
-            .map(|(h, n)| (n.named_by, *h))
+            .filter(|(_, n)| n.pending())
+            .map(|(h, n)| (n.named_by(), *h))
             .collect();
         gaps.sort();
         let mut out = Vec::new();

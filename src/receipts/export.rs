@@ -108,13 +108,27 @@ enum Cell<'a> {
     Json(&'a Value),
 }
 
+/// Every list of column names the row mapping looks up.
+const KNOWN: [&[&str]; 8] = [
+    &REQUEST_ID,
+    &REQUEST_ID_SHA256,
+    &MODEL,
+    &TIME_MS,
+    &TIME_ANY,
+    &PROMPT,
+    &COMPLETION,
+    &TOTAL,
+];
+
 struct CsvRow<'a> {
-    header: &'a HashMap<String, usize>,
+    /// The known column names present in the header, with their positions (resolved
+    /// once per file instead of a hash lookup per name and row).
+    cols: &'a [(&'static str, usize)],
     fields: &'a [String],
 }
 impl RowSource for CsvRow<'_> {
     fn get(&self, name: &str) -> Option<Cell<'_>> {
-        let i = *self.header.get(name)?;
+        let i = self.cols.iter().find(|(n, _)| *n == name)?.1;
         let s = self.fields.get(i)?;
         (!s.is_empty()).then_some(Cell::Text(s))
     }
@@ -157,10 +171,10 @@ fn one<'a>(
     Ok(found)
 }
 
-fn text(c: &Cell, name: &str) -> Result<String, String> {
+fn text<'a>(c: &Cell<'a>, name: &str) -> Result<&'a str, String> {
     match c {
-        Cell::Text(s) => Ok((*s).to_string()),
-        Cell::Json(Value::String(s)) => Ok(s.clone()),
+        Cell::Text(s) => Ok(s),
+        Cell::Json(Value::String(s)) => Ok(s),
         Cell::Json(v) => Err(format!("{name} must be a string, found {}", v.type_name())),
     }
 }
@@ -192,7 +206,7 @@ fn time(c: &Cell, name: &str, ms: bool) -> Result<i64, String> {
         return Err(format!("{name} must be integer milliseconds"));
     }
     let s = text(c, name)?;
-    parse_datetime_ms(&s)
+    parse_datetime_ms(s)
         .ok_or_else(|| format!("{name} {s:?} is not Unix seconds or an RFC 3339 time"))
 }
 
@@ -201,13 +215,13 @@ struct Interner {
     ids: HashMap<String, u32>,
 }
 impl Interner {
-    fn id(&mut self, s: String) -> u32 {
-        if let Some(&i) = self.ids.get(&s) {
+    fn id(&mut self, s: &str) -> u32 {
+        if let Some(&i) = self.ids.get(s) {
             return i;
         }
         let i = self.names.len() as u32;
-        self.names.push(s.clone());
-        self.ids.insert(s, i);
+        self.names.push(s.to_string());
+        self.ids.insert(s.to_string(), i);
         i
     }
 }
@@ -227,7 +241,7 @@ fn map_row(
         }
         (None, Some((n, c))) => {
             let s = text(&c, n)?;
-            parse_hex32(&s).ok_or_else(|| format!("{n} must be 64 lowercase hex digits"))?
+            parse_hex32(s).ok_or_else(|| format!("{n} must be 64 lowercase hex digits"))?
         }
         (Some((a, _)), Some((b, _))) => {
             return Err(format!("ambiguous: both {a:?} and {b:?} are present"))
@@ -457,6 +471,11 @@ fn csv<R: BufRead>(r: R, ex: &mut Export, models: &mut Interner) {
             return;
         }
     }
+    let cols: Vec<(&'static str, usize)> = KNOWN
+        .iter()
+        .flat_map(|names| names.iter())
+        .filter_map(|&n| map.get(n).map(|&i| (n, i)))
+        .collect();
     let mut row = 0u64;
     loop {
         match rd.next_record() {
@@ -465,7 +484,7 @@ fn csv<R: BufRead>(r: R, ex: &mut Export, models: &mut Interner) {
                 ex.seen += 1;
                 let res = map_row(
                     &CsvRow {
-                        header: &map,
+                        cols: &cols,
                         fields: &fields,
                     },
                     row,

@@ -18,6 +18,7 @@
 pub mod chain;
 pub mod csv;
 pub mod export;
+mod index;
 pub mod privacy;
 pub mod receipt;
 pub mod reconcile;

@@ -9,6 +9,8 @@ use std::collections::BTreeSet;
 
 use crate::canon::{Object, Value};
 
+use super::receipt::{field_index, is_digest_field};
+#[cfg(test)]
 use super::receipt::{DIGEST_FIELDS, FIELDS, USAGE_FIELDS};
 use super::Code;
 
@@ -69,10 +71,18 @@ fn norm(name: &str) -> String {
     name.to_ascii_lowercase().replace('-', "_")
 }
 
+/// True for the declared receipt and usage field names: never forbidden and free of
+/// secret shapes (both tested), so the scanners skip them.
+#[inline]
+fn declared(name: &str) -> bool {
+    field_index(name).is_some()
+        || matches!(name, "completion_tokens" | "prompt_tokens" | "total_tokens")
+}
+
 /// Classifies a field name: `Some(ForbiddenField | KeyMaterial)` when it must not appear.
 pub fn name_rule(name: &str) -> Option<Code> {
-    // Fast path: the declared field names (sorted tables) are never forbidden.
-    if FIELDS.binary_search(&name).is_ok() || USAGE_FIELDS.binary_search(&name).is_ok() {
+    // Fast path: the declared field names are never forbidden.
+    if declared(name) {
         return None;
     }
     let n = norm(name);
@@ -96,12 +106,40 @@ fn run_len(b: &[u8], from: usize, pred: impl Fn(u8) -> bool) -> usize {
         .count()
 }
 
+/// True if `b` holds `-`, `_`, a space or `A` (eight bytes per step).
+fn any_trigger(b: &[u8]) -> bool {
+    const fn splat(c: u8) -> u64 {
+        u64::from_ne_bytes([c; 8])
+    }
+    const LO: u64 = splat(0x01);
+    const HI: u64 = splat(0x80);
+    let zero = |x: u64| x.wrapping_sub(LO) & !x & HI;
+    let mut chunks = b.chunks_exact(8);
+    for c in &mut chunks {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(c);
+        let w = u64::from_ne_bytes(w);
+        if zero(w ^ splat(b'-'))
+            | zero(w ^ splat(b'_'))
+            | zero(w ^ splat(b' '))
+            | zero(w ^ splat(b'A'))
+            != 0
+        {
+            return true;
+        }
+    }
+    chunks
+        .remainder()
+        .iter()
+        .any(|&c| matches!(c, b'-' | b'_' | b' ' | b'A'))
+}
+
 /// Names the secret shape found in `s`, if any.
 pub fn secret_shape(s: &str) -> Option<&'static str> {
     let b = s.as_bytes();
     // Every shape contains `-`, `_`, a space or `AKIA`: most strings (digests, ids,
     // numbers-as-text) contain none of them and are dismissed in one tight pass.
-    if !b.iter().any(|&c| matches!(c, b'-' | b'_' | b' ' | b'A')) {
+    if !any_trigger(b) {
         return None;
     }
     let ci =
@@ -189,6 +227,11 @@ fn walk_member(
     fail: &mut dyn FnMut(Code, &str, String),
 ) -> bool {
     let mut named = false;
+    if declared(k) {
+        // Neither forbidden nor secret-shaped (see `names` below): only the value.
+        walk_value(v, path, top && is_digest_field(k), fail);
+        return false;
+    }
     if let Some(code) = name_rule(k) {
         named = true;
         let what = if code == Code::KeyMaterial {
@@ -205,12 +248,7 @@ fn walk_member(
             format!("field name {path:?} contains {shape}"),
         );
     }
-    walk_value(
-        v,
-        path,
-        top && DIGEST_FIELDS.binary_search(&k).is_ok(),
-        fail,
-    );
+    walk_value(v, path, false, fail);
     named
 }
 
@@ -264,6 +302,8 @@ mod tests {
         assert_eq!(name_rule("model"), None);
         // The fast path must agree with the full rule for every declared field.
         for f in FIELDS.iter().chain(USAGE_FIELDS.iter()) {
+            assert!(declared(f), "{f}");
+            assert_eq!(secret_shape(f), None, "{f}");
             assert!(!FORBIDDEN_NAMES.contains(f), "{f}");
             assert!(!FORBIDDEN_SUFFIXES.iter().any(|s| f.ends_with(s)), "{f}");
             assert!(!f.contains("key") || KEY_FIELDS.contains(f), "{f}");
@@ -283,6 +323,21 @@ mod tests {
         assert!(secret_shape("SK-ABCDEFGHIJKLMNOPQRST").is_some());
         assert!(secret_shape("bearer abcdefgh1234").is_some());
         assert!(secret_shape("ask-abcdefghijklmnopqrstuv").is_none());
+    }
+
+    #[test]
+    fn trigger_prefilter_matches_bytewise() {
+        for len in 0..40 {
+            for at in 0..len {
+                for c in [b'-', b'_', b' ', b'A', b'a', b'0', 0x80, 0xff] {
+                    let mut b = vec![b'x'; len];
+                    b[at] = c;
+                    let want = b.iter().any(|&c| matches!(c, b'-' | b'_' | b' ' | b'A'));
+                    assert_eq!(any_trigger(&b), want, "{len} {at} {c}");
+                }
+            }
+        }
+        assert!(DIGEST_FIELDS.iter().all(|f| is_digest_field(f)));
     }
 
     #[test]

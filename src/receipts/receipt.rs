@@ -4,7 +4,7 @@
 //! parallel and apply the order-dependent chain checks afterwards.
 
 use crate::canon::{self, Dialect, Object, Value};
-use crate::crypto::hash::{parse_hex32, sha256, sha256_hex};
+use crate::crypto::hash::{sha256, sha256_hex};
 use crate::verdict::{Finding, Outcome, Subject};
 
 use super::privacy;
@@ -65,6 +65,130 @@ pub const FIELDS: [&str; 25] = [
     "trace_id",
     "usage",
 ];
+
+/// Position of a declared top-level field in [`FIELDS`] (a `match`, so lookups of a
+/// literal name compile to a constant).
+#[inline]
+pub(crate) fn field_index(name: &str) -> Option<usize> {
+    Some(match name {
+        "endpoint" => 0,
+        "fail_reason" => 1,
+        "host" => 2,
+        "http_status" => 3,
+        "key_count" => 4,
+        "key_index" => 5,
+        "lane" => 6,
+        "latency_ms" => 7,
+        "model" => 8,
+        "pass" => 9,
+        "prev_receipt_hash" => 10,
+        "provider_id" => 11,
+        "receipt_hash" => 12,
+        "receipt_id" => 13,
+        "request_id" => 14,
+        "request_id_sha256" => 15,
+        "response_bytes_len" => 16,
+        "response_bytes_sha256" => 17,
+        "schema_id" => 18,
+        "schema_version_hash" => 19,
+        "t_end_ms" => 20,
+        "t_start_ms" => 21,
+        "tls_cert_sha256" => 22,
+        "trace_id" => 23,
+        "usage" => 24,
+        _ => return None,
+    })
+}
+
+/// True for the fields of [`DIGEST_FIELDS`].
+#[inline]
+pub(crate) fn is_digest_field(name: &str) -> bool {
+    matches!(
+        name,
+        "prev_receipt_hash"
+            | "receipt_hash"
+            | "receipt_id"
+            | "request_id_sha256"
+            | "response_bytes_sha256"
+            | "schema_version_hash"
+            | "tls_cert_sha256"
+    )
+}
+
+/// 64 lowercase hex digits to bytes ([`parse_hex32`](crate::crypto::hash::parse_hex32) with a table: the hot path reads
+/// six digests per receipt).
+pub(crate) fn hex32(s: &str) -> Option<[u8; 32]> {
+    const fn table() -> [u8; 256] {
+        let mut t = [0xFFu8; 256];
+        let mut i = 0;
+        while i < 10 {
+            t[b'0' as usize + i] = i as u8;
+            i += 1;
+        }
+        let mut i = 0;
+        while i < 6 {
+            t[b'a' as usize + i] = 10 + i as u8;
+            i += 1;
+        }
+        t
+    }
+    const HEX: [u8; 256] = table();
+    let b = s.as_bytes();
+    if b.len() != 64 {
+        return None;
+    }
+    let mut out = [0u8; 32];
+    let mut bad = 0u8;
+    for (o, p) in out.iter_mut().zip(b.chunks_exact(2)) {
+        let (h, l) = (HEX[p[0] as usize], HEX[p[1] as usize]);
+        bad |= h | l;
+        *o = (h << 4) | (l & 0x0f);
+    }
+    (bad & 0x80 == 0).then_some(out)
+}
+
+/// Field lookups on a receipt or on its `usage` object.
+trait Get {
+    fn get(&self, f: &str) -> Option<&Value>;
+}
+
+impl Get for Object {
+    fn get(&self, f: &str) -> Option<&Value> {
+        Object::get(self, f)
+    }
+}
+
+/// A receipt whose declared fields were located once (one pass over its members)
+/// instead of by a binary search per lookup.
+struct Rec<'a> {
+    obj: &'a Object,
+    slots: [Option<&'a Value>; FIELDS.len()],
+}
+
+impl<'a> Rec<'a> {
+    fn new(obj: &'a Object) -> Self {
+        let mut slots = [None; FIELDS.len()];
+        for (k, v) in obj.iter() {
+            if let Some(i) = field_index(k) {
+                slots[i] = Some(v);
+            }
+        }
+        Rec { obj, slots }
+    }
+    fn contains_key(&self, f: &str) -> bool {
+        self.get(f).is_some()
+    }
+}
+
+impl Get for Rec<'_> {
+    #[inline]
+    fn get(&self, f: &str) -> Option<&Value> {
+        match field_index(f) {
+            Some(i) => self.slots[i],
+            None => self.obj.get(f),
+        }
+    }
+}
 
 /// Fields of the `usage` object.
 pub const USAGE_FIELDS: [&str; 3] = ["completion_tokens", "prompt_tokens", "total_tokens"];
@@ -273,7 +397,7 @@ pub fn check_line(file: &str, line: u64, bytes: &[u8], opts: &LineOptions) -> Li
         cx.fail(code, Some(field), msg)
     });
     for k in obj.keys() {
-        if FIELDS.binary_search(&k).is_err() && !flagged.contains(k) {
+        if field_index(k).is_none() && !flagged.contains(k) {
             cx.fail(
                 Code::UnknownField,
                 Some(k),
@@ -281,14 +405,15 @@ pub fn check_line(file: &str, line: u64, bytes: &[u8], opts: &LineOptions) -> Li
             );
         }
     }
-    content(&mut cx, &obj, opts, &mut res.facts);
-    chain_fields(&mut cx, &obj, &mut res);
+    let rec = Rec::new(&obj);
+    content(&mut cx, &rec, opts, &mut res.facts);
+    chain_fields(&mut cx, &rec, &mut res);
     res.clean = cx.out.is_empty();
     res.findings = cx.out;
     res
 }
 
-fn chain_fields(cx: &mut Ctx, obj: &Object, res: &mut LineCheck) {
+fn chain_fields(cx: &mut Ctx, obj: &Rec, res: &mut LineCheck) {
     let present: Vec<&str> = CHAIN_FIELDS
         .iter()
         .copied()
@@ -311,7 +436,7 @@ fn chain_fields(cx: &mut Ctx, obj: &Object, res: &mut LineCheck) {
         return;
     }
     let mut get = |f: &str| -> Option<[u8; 32]> {
-        let v = obj.get(f).and_then(Value::as_str).and_then(parse_hex32);
+        let v = obj.get(f).and_then(Value::as_str).and_then(hex32);
         if v.is_none() {
             cx.fail(
                 Code::FieldType,
@@ -329,7 +454,7 @@ fn chain_fields(cx: &mut Ctx, obj: &Object, res: &mut LineCheck) {
     let (Some(id), Some(prev), Some(hash)) = (id, prev, hash) else {
         return;
     };
-    let (rid, rhash) = match chain_digests(obj) {
+    let (rid, rhash) = match chain_digests(obj.obj) {
         Ok(d) => d,
         Err(e) => {
             cx.fail(
@@ -369,7 +494,8 @@ fn chain_fields(cx: &mut Ctx, obj: &Object, res: &mut LineCheck) {
     res.facts.chain = Some(ChainFields { id, prev, hash });
 }
 
-fn req<'v>(cx: &mut Ctx, obj: &'v Object, f: &str) -> Option<&'v Value> {
+#[inline]
+fn req<'v>(cx: &mut Ctx, obj: &'v impl Get, f: &str) -> Option<&'v Value> {
     let v = obj.get(f);
     if v.is_none() {
         cx.fail(
@@ -381,7 +507,8 @@ fn req<'v>(cx: &mut Ctx, obj: &'v Object, f: &str) -> Option<&'v Value> {
     v
 }
 
-fn want_str<'v>(cx: &mut Ctx, obj: &'v Object, f: &str) -> Option<&'v str> {
+#[inline]
+fn want_str<'v>(cx: &mut Ctx, obj: &'v impl Get, f: &str) -> Option<&'v str> {
     let v = req(cx, obj, f)?;
     match v.as_str() {
         Some(s) if !s.is_empty() => Some(s),
@@ -396,7 +523,8 @@ fn want_str<'v>(cx: &mut Ctx, obj: &'v Object, f: &str) -> Option<&'v str> {
     }
 }
 
-fn want_u64_in(cx: &mut Ctx, obj: &Object, f: &str, path: &str) -> Option<u64> {
+#[inline]
+fn want_u64_in(cx: &mut Ctx, obj: &impl Get, f: &str, path: &str) -> Option<u64> {
     let v = req(cx, obj, f)?;
     match v.as_u64() {
         Some(n) => Some(n),
@@ -414,13 +542,15 @@ fn want_u64_in(cx: &mut Ctx, obj: &Object, f: &str, path: &str) -> Option<u64> {
     }
 }
 
-fn want_u64(cx: &mut Ctx, obj: &Object, f: &str) -> Option<u64> {
+#[inline]
+fn want_u64(cx: &mut Ctx, obj: &impl Get, f: &str) -> Option<u64> {
     want_u64_in(cx, obj, f, f)
 }
 
-fn want_hex(cx: &mut Ctx, obj: &Object, f: &str) -> Option<[u8; 32]> {
+#[inline]
+fn want_hex(cx: &mut Ctx, obj: &impl Get, f: &str) -> Option<[u8; 32]> {
     let v = req(cx, obj, f)?;
-    let d = v.as_str().and_then(parse_hex32);
+    let d = v.as_str().and_then(hex32);
     if d.is_none() {
         cx.fail(
             Code::FieldType,
@@ -431,7 +561,7 @@ fn want_hex(cx: &mut Ctx, obj: &Object, f: &str) -> Option<[u8; 32]> {
     d
 }
 
-fn content(cx: &mut Ctx, obj: &Object, opts: &LineOptions, facts: &mut LineFacts) {
+fn content(cx: &mut Ctx, obj: &Rec, opts: &LineOptions, facts: &mut LineFacts) {
     // Identity.
     if let Some(v) = req(cx, obj, "schema_id") {
         if v.as_str() != Some(SCHEMA_ID) {
@@ -700,6 +830,49 @@ mod tests {
         // Lookups binary-search these tables: they must stay sorted.
         for t in [&FIELDS[..], &DIGEST_FIELDS, &USAGE_FIELDS, &CHAIN_FIELDS] {
             assert!(t.windows(2).all(|w| w[0] < w[1]), "{t:?} not sorted");
+        }
+    }
+
+    #[test]
+    fn lookup_tables_agree_with_the_field_lists() {
+        for (i, f) in FIELDS.iter().enumerate() {
+            assert_eq!(field_index(f), Some(i), "{f}");
+            assert_eq!(is_digest_field(f), DIGEST_FIELDS.contains(f), "{f}");
+        }
+        for f in [
+            "",
+            "usage.total_tokens",
+            "Model",
+            "model ",
+            "prompt_tokens",
+            "receipt",
+        ] {
+            assert_eq!(field_index(f), None, "{f}");
+            assert!(!is_digest_field(f), "{f}");
+        }
+    }
+
+    #[test]
+    fn hex32_is_parse_hex32() {
+        use crate::crypto::hash::parse_hex32;
+        let good = "0123456789abcdef".repeat(4);
+        assert_eq!(hex32(&good), parse_hex32(&good));
+        assert!(hex32(&good).is_some());
+        for i in 0..64 {
+            for c in ['A', 'F', 'g', 'G', ' ', '/', ':', '@', '`', '\u{7f}'] {
+                let mut s: Vec<char> = good.chars().collect();
+                s[i] = c;
+                let s: String = s.into_iter().collect();
+                assert_eq!(hex32(&s), None, "{s}");
+                assert_eq!(parse_hex32(&s), None, "{s}");
+            }
+        }
+        for s in ["", "00", &good[1..], &format!("{good}0"), &"é".repeat(32)] {
+            assert_eq!(hex32(s), None, "{s}");
+        }
+        for b in 0..=255u8 {
+            let s = format!("{}{b:02x}", "0".repeat(62));
+            assert_eq!(hex32(&s), parse_hex32(&s));
         }
     }
 

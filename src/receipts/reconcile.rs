@@ -2,10 +2,11 @@
 //! SHA-256 of the provider request id, then model, time and usage checks on each pair,
 //! and a deterministic JSON report.
 //!
-//! Memory: the export is indexed (one entry per row); the receipts stream through the
-//! join and only the chain index of the receipt check grows with them.
+//! Memory: the export is held as compact rows (about 96 bytes each) with an index of
+//! row numbers by hashed request id (an open-addressing table of `u32`: 4 to 8
+//! bytes per row, the key is not copied); the receipts stream through the join and
+//! only the chain index of the receipt check grows with them.
 
-use std::collections::HashMap;
 use std::io::{self, BufRead};
 
 use crate::canon::Value;
@@ -13,6 +14,7 @@ use crate::obj;
 use crate::verdict::{Report, Subject};
 
 use super::export::{read_export, Export, ExportRow};
+use super::index::KeyIndex;
 use super::verify::{verify_receipts_with, ReceiptOptions, ReceiptSummary};
 use super::Code;
 
@@ -185,7 +187,7 @@ impl ReconciliationReport {
 
 struct Join<'a> {
     export: &'a Export,
-    index: HashMap<[u8; 32], u32>,
+    index: KeyIndex,
     matched_by: Vec<u64>,
     tol: Tolerance,
     rname: &'a str,
@@ -203,8 +205,9 @@ impl Join<'_> {
 
     fn receipt(&mut self, s: ReceiptSummary) {
         let Some(key) = s.request_key else { return };
-        let model = s.model.clone().unwrap_or_default();
-        let Some(&ri) = self.index.get(&key) else {
+        let model = s.model.unwrap_or_default();
+        let rows = &self.export.rows;
+        let Some(ri) = self.index.get(&key, |e| rows[e].request_key) else {
             if s.pass == Some(false) {
                 self.out.unbilled_failures += 1;
                 return;
@@ -222,8 +225,8 @@ impl Join<'_> {
             });
             return;
         };
-        let row = &self.export.rows[ri as usize];
-        let first = self.matched_by[ri as usize];
+        let row = &self.export.rows[ri];
+        let first = self.matched_by[ri];
         if first != 0 {
             self.findings.push((
                 Code::ReceiptDuplicateRequest,
@@ -241,15 +244,16 @@ impl Join<'_> {
             });
             return;
         }
-        self.matched_by[ri as usize] = s.line;
+        self.matched_by[ri] = s.line;
         self.out.matched += 1;
         let mut issues: Vec<Value> = Vec::new();
         let emodel = &self.export.models[row.model as usize];
-        let subj = Subject::file(self.rname).line(s.line);
+        let rname = self.rname;
+        let subj = || Subject::file(rname).line(s.line);
         if !model_matches(&model, emodel) {
             self.findings.push((
                 Code::ModelMismatch,
-                subj.clone().field("model"),
+                subj().field("model"),
                 format!(
                     "receipt model {model:?}, export row {} model {emodel:?}",
                     row.row
@@ -265,7 +269,7 @@ impl Join<'_> {
             if t < a as i128 - w || t > b as i128 + w {
                 self.findings.push((
                     Code::TimeMismatch,
-                    subj.clone().field("t_start_ms"),
+                    subj().field("t_start_ms"),
                     format!(
                         "export row {} time {} ms lies outside [{a}, {b}] widened by {} ms",
                         row.row, row.t_ms, self.tol.time_ms
@@ -294,7 +298,7 @@ impl Join<'_> {
                 let rtext = r.map_or("absent".to_string(), |r| r.to_string());
                 self.findings.push((
                     Code::UsageMismatch,
-                    subj.clone().field(format!("usage.{field}")),
+                    subj().field(format!("usage.{field}")),
                     format!(
                         "receipt {field} {rtext}, export row {} {e}, allowed difference {allowed}",
                         row.row
@@ -326,15 +330,13 @@ pub fn reconcile<R: BufRead, E: BufRead>(
     report: &mut Report,
 ) -> io::Result<ReconciliationReport> {
     let ex = read_export(export)?;
-    let mut index: HashMap<[u8; 32], u32> = HashMap::with_capacity(ex.rows.len());
+    let mut index = KeyIndex::new();
     let mut dup_rows: Vec<(u64, u64, u64)> = Vec::new();
     let mut is_dup = vec![false; ex.rows.len()];
     for (i, r) in ex.rows.iter().enumerate() {
-        if let Some(&first) = index.get(&r.request_key) {
-            dup_rows.push((r.row, r.line, ex.rows[first as usize].row));
+        if let Some(first) = index.insert(&r.request_key, i, |e| ex.rows[e].request_key) {
+            dup_rows.push((r.row, r.line, ex.rows[first].row));
             is_dup[i] = true;
-        } else {
-            index.insert(r.request_key, i as u32);
         }
     }
     let mut j = Join {
