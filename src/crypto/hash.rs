@@ -55,3 +55,29 @@ pub fn is_lower_hex(s: &str) -> bool {
 pub fn is_hex64(s: &str) -> bool {
     s.len() == 64 && is_lower_hex(s)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parse_hex32_accepts_only_64_lowercase_hex_digits() {
+        let good = "0123456789abcdef".repeat(4);
+        assert_eq!(parse_hex32(&good).map(hex::encode), Some(good.clone()));
+        for i in 0..64 {
+            for c in ['A', 'F', 'g', 'G', ' ', '/', ':', '@', '`', '\u{7f}'] {
+                let mut s: Vec<char> = good.chars().collect();
+                s[i] = c;
+                let s: String = s.into_iter().collect();
+                assert_eq!(parse_hex32(&s), None, "{s}");
+            }
+        }
+        for s in ["", "00", &good[1..], &format!("{good}0"), &"é".repeat(32)] {
+            assert_eq!(parse_hex32(s), None, "{s}");
+        }
+        for b in 0..=255u8 {
+            let s = format!("{}{b:02x}", "0".repeat(62));
+            assert_eq!(parse_hex32(&s).map(|h| h[31]), Some(b));
+        }
+    }
+}

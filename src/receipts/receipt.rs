@@ -4,7 +4,7 @@
 //! parallel and apply the order-dependent chain checks afterwards.
 
 use crate::canon::{self, Dialect, Object, Value};
-use crate::crypto::hash::{sha256, sha256_hex};
+use crate::crypto::hash::{parse_hex32, sha256, sha256_hex};
 use crate::verdict::{Finding, Outcome, Subject};
 
 use super::privacy;
@@ -113,38 +113,6 @@ pub(crate) fn is_digest_field(name: &str) -> bool {
             | "schema_version_hash"
             | "tls_cert_sha256"
     )
-}
-
-/// 64 lowercase hex digits to bytes ([`parse_hex32`](crate::crypto::hash::parse_hex32) with a table: the hot path reads
-/// six digests per receipt).
-pub(crate) fn hex32(s: &str) -> Option<[u8; 32]> {
-    const fn table() -> [u8; 256] {
-        let mut t = [0xFFu8; 256];
-        let mut i = 0;
-        while i < 10 {
-            t[b'0' as usize + i] = i as u8;
-            i += 1;
-        }
-        let mut i = 0;
-        while i < 6 {
-            t[b'a' as usize + i] = 10 + i as u8;
-            i += 1;
-        }
-        t
-    }
-    const HEX: [u8; 256] = table();
-    let b = s.as_bytes();
-    if b.len() != 64 {
-        return None;
-    }
-    let mut out = [0u8; 32];
-    let mut bad = 0u8;
-    for (o, p) in out.iter_mut().zip(b.chunks_exact(2)) {
-        let (h, l) = (HEX[p[0] as usize], HEX[p[1] as usize]);
-        bad |= h | l;
-        *o = (h << 4) | (l & 0x0f);
-    }
-    (bad & 0x80 == 0).then_some(out)
 }
 
 /// Field lookups on a receipt or on its `usage` object.
@@ -436,7 +404,7 @@ fn chain_fields(cx: &mut Ctx, obj: &Rec, res: &mut LineCheck) {
         return;
     }
     let mut get = |f: &str| -> Option<[u8; 32]> {
-        let v = obj.get(f).and_then(Value::as_str).and_then(hex32);
+        let v = obj.get(f).and_then(Value::as_str).and_then(parse_hex32);
         if v.is_none() {
             cx.fail(
                 Code::FieldType,
@@ -550,7 +518,7 @@ fn want_u64(cx: &mut Ctx, obj: &impl Get, f: &str) -> Option<u64> {
 #[inline]
 fn want_hex(cx: &mut Ctx, obj: &impl Get, f: &str) -> Option<[u8; 32]> {
     let v = req(cx, obj, f)?;
-    let d = v.as_str().and_then(hex32);
+    let d = v.as_str().and_then(parse_hex32);
     if d.is_none() {
         cx.fail(
             Code::FieldType,
@@ -849,30 +817,6 @@ mod tests {
         ] {
             assert_eq!(field_index(f), None, "{f}");
             assert!(!is_digest_field(f), "{f}");
-        }
-    }
-
-    #[test]
-    fn hex32_is_parse_hex32() {
-        use crate::crypto::hash::parse_hex32;
-        let good = "0123456789abcdef".repeat(4);
-        assert_eq!(hex32(&good), parse_hex32(&good));
-        assert!(hex32(&good).is_some());
-        for i in 0..64 {
-            for c in ['A', 'F', 'g', 'G', ' ', '/', ':', '@', '`', '\u{7f}'] {
-                let mut s: Vec<char> = good.chars().collect();
-                s[i] = c;
-                let s: String = s.into_iter().collect();
-                assert_eq!(hex32(&s), None, "{s}");
-                assert_eq!(parse_hex32(&s), None, "{s}");
-            }
-        }
-        for s in ["", "00", &good[1..], &format!("{good}0"), &"é".repeat(32)] {
-            assert_eq!(hex32(s), None, "{s}");
-        }
-        for b in 0..=255u8 {
-            let s = format!("{}{b:02x}", "0".repeat(62));
-            assert_eq!(hex32(&s), parse_hex32(&s));
         }
     }
 
