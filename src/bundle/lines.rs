@@ -108,30 +108,6 @@ fn batch_bytes() -> usize {
     }
 }
 
-/// Index of the first `\n` in `b`, eight bytes at a time.
-fn find_newline(b: &[u8]) -> Option<usize> {
-    const LO: u64 = 0x0101_0101_0101_0101;
-    const HI: u64 = 0x8080_8080_8080_8080;
-    const NL: u64 = LO * b'\n' as u64;
-    let mut chunks = b.chunks_exact(8);
-    let mut base = 0;
-    for c in &mut chunks {
-        let mut w = [0u8; 8];
-        w.copy_from_slice(c);
-        let x = u64::from_le_bytes(w) ^ NL;
-        if (x.wrapping_sub(LO) & !x & HI) != 0 {
-            // The first flagged byte is exact (borrows only run upwards).
-            return c.iter().position(|&x| x == b'\n').map(|i| base + i);
-        }
-        base += 8;
-    }
-    chunks
-        .remainder()
-        .iter()
-        .position(|&x| x == b'\n')
-        .map(|i| base + i)
-}
-
 /// A line inside a [`Batch`]: its bytes are `buf[start..end]` (empty when too long).
 #[derive(Clone, Copy, Debug)]
 struct Span {
@@ -196,7 +172,7 @@ impl<R: Read + ?Sized> BatchReader<'_, R> {
         let mut pos = 0;
         let mut scan = 0;
         loop {
-            while let Some(i) = find_newline(&b.buf[scan..]) {
+            while let Some(i) = crate::container::find_newline(&b.buf[scan..]) {
                 let end = scan + i;
                 if self.skipping {
                     self.skipping = false;
@@ -447,7 +423,7 @@ mod tests {
                 if at < n {
                     b[at] = b'\n';
                 }
-                assert_eq!(find_newline(&b), (at < n).then_some(at));
+                assert_eq!(crate::container::find_newline(&b), (at < n).then_some(at));
             }
         }
     }

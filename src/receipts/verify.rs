@@ -88,7 +88,7 @@ fn append_line_bounded<R: BufRead>(
             return Ok(if any { Some(fits) } else { None });
         }
         any = true;
-        let (chunk, done) = match memchr_nl(avail) {
+        let (chunk, done) = match crate::container::find_newline(avail) {
             Some(i) => (&avail[..i], i + 1),
             None => (avail, 0),
         };
@@ -107,25 +107,6 @@ fn append_line_bounded<R: BufRead>(
         let n = avail.len();
         r.consume(n);
     }
-}
-
-/// Position of the first `\n` (eight bytes per step).
-fn memchr_nl(b: &[u8]) -> Option<usize> {
-    const LO: u64 = u64::from_ne_bytes([0x01; 8]);
-    const HI: u64 = u64::from_ne_bytes([0x80; 8]);
-    const NL: u64 = u64::from_ne_bytes([b'\n'; 8]);
-    let mut chunks = b.chunks_exact(8);
-    let mut at = 0;
-    for c in &mut chunks {
-        let mut w = [0u8; 8];
-        w.copy_from_slice(c);
-        let x = u64::from_ne_bytes(w) ^ NL;
-        if x.wrapping_sub(LO) & !x & HI != 0 {
-            break;
-        }
-        at += 8;
-    }
-    b[at..].iter().position(|&c| c == b'\n').map(|i| at + i)
 }
 
 /// Target size of one batch of whole lines (see [`verify_receipts_with`]).
