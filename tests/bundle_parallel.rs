@@ -89,8 +89,8 @@ fn same_everywhere(b: &Bundle, k: &Keys) -> Report {
 }
 
 /// True if a failure with `code` names `file` at `line`.
-fn failed_at(r: &Report, code: B, file: &str, line: u64) -> bool {
-    let c = Code::from(code);
+fn failed_at(r: &Report, code: impl Into<Code>, file: &str, line: u64) -> bool {
+    let c = code.into();
     r.failures()
         .any(|f| f.code == c && f.subject.file == file && f.subject.line == Some(line))
 }
@@ -159,11 +159,7 @@ fn tampered_trace_lines_reported_at_their_lines() {
             render_text(&r)
         );
     }
-    assert!(r
-        .failures()
-        .any(|f| f.code == Code::from(evv::canon::Code::Parse)
-            && f.subject.file == TRACE
-            && f.subject.line == Some(250)));
+    assert!(failed_at(&r, evv::canon::Code::Parse, TRACE, 250));
     assert!(failed_at(&r, B::StoryAnchorMissing, STORY, 321));
     // The edited event's successor still links to its written hash; the unreadable
     // lines break the links after them.
@@ -196,11 +192,7 @@ fn tampered_ledger_lines_reported_at_their_lines() {
             render_text(&r)
         );
     }
-    assert!(r
-        .failures()
-        .any(|f| f.code == Code::from(evv::canon::Code::Parse)
-            && f.subject.file == path
-            && f.subject.line == Some(333)));
+    assert!(failed_at(&r, evv::canon::Code::Parse, &path, 333));
     assert!(failed_at(&r, B::ReqSeenPrivacy, &path, 222));
     assert!(r.has_failure(B::ReqSeenRoot));
 }

@@ -72,6 +72,16 @@ fn identical(dir: &Path, args: &[&str]) -> (i32, Vec<u8>) {
 }
 
 /// (code, line) of every failing finding of a JSON verdict or reconciliation report.
+/// Asserts that every wanted (code, line) failure was reported.
+fn assert_each_at(got: &BTreeSet<(String, u64)>, want: &[(&str, u64)], what: &str) {
+    for (c, l) in want {
+        assert!(
+            got.contains(&(c.to_string(), *l)),
+            "{what}: missing {c} at line {l}; got {got:?}"
+        );
+    }
+}
+
 fn failures(json: &[u8]) -> BTreeSet<(String, u64)> {
     let v: serde_json::Value = serde_json::from_slice(json).unwrap();
     v["findings"]
@@ -198,12 +208,7 @@ fn tampered_chain_is_identical_and_findings_name_their_lines() {
     );
     assert_eq!(code, 1);
     let got = failures(&json);
-    for (c, l) in &want {
-        assert!(
-            got.contains(&(c.to_string(), *l)),
-            "missing {c} at line {l}; got {got:?}"
-        );
-    }
+    assert_each_at(&got, &want, "receipts");
     let codes: BTreeSet<&str> = got.iter().map(|(c, _)| c.as_str()).collect();
     let want_codes: BTreeSet<&str> = want.iter().map(|(c, _)| *c).collect();
     assert_eq!(codes, want_codes, "unexpected codes: {got:?}");
@@ -214,11 +219,6 @@ fn tampered_chain_is_identical_and_findings_name_their_lines() {
     );
     assert_eq!(code, 1);
     let got = failures(&rep);
-    for (c, l) in &want {
-        assert!(
-            got.contains(&(c.to_string(), *l)),
-            "reconcile: missing {c} at line {l}"
-        );
-    }
+    assert_each_at(&got, &want, "reconcile");
     assert!(got.contains(&("receipts.reconcile.duplicate_request".to_string(), 62)));
 }
