@@ -125,6 +125,18 @@ EOF
         cp "$f" "$dir/$(echo "$f" | tr '/' '_')"
       done
       ;;
+    json_segmented)
+      # Large arrays of objects (where the parse splits) and the KRY fixtures.
+      for f in $(find testdata/kry testdata/pact -type f -name '*.json' 2>/dev/null | sort); do
+        cp "$f" "$dir/$(echo "$f" | tr '/' '_')"
+      done
+      python3 - "$dir" <<'EOF2'
+import json, sys
+els = [{"seq": i, "h": "%064x" % i, "v": [i, 2.5, None], "s": ",{x"} for i in range(300)]
+open(sys.argv[1] + "/array-of-objects", "w").write(json.dumps({"head": 1, "links": els, "tail": [{}, []]}, indent=1))
+open(sys.argv[1] + "/nested-arrays", "w").write(json.dumps([[i, [i]] for i in range(500)]))
+EOF2
+      ;;
     kry_verify)
       for f in $(find testdata/kry -type f -name '*.json' 2>/dev/null | sort); do
         cp "$f" "$dir/$(echo "$f" | tr '/' '_')"

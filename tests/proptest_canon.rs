@@ -216,6 +216,52 @@ proptest! {
         }
     }
 
+    /// The multi-threaded parse gives exactly the one-threaded result (value or error,
+    /// with its offset, line and column) for any split count, on array-heavy texts in
+    /// legal spellings and after arbitrary byte damage (flips, cuts, splices).
+    #[test]
+    fn segmented_parse_is_the_sequential_parse(
+        items in prop::collection::vec(value(), 1..40),
+        seed in 1u64..,
+        damage in prop::collection::vec((any::<prop::sample::Index>(), any::<u8>(), 0u8..4), 0..3),
+    ) {
+        let mut s = String::from("{\"head\":1,\"links\":[");
+        let mut st = seed;
+        for (i, v) in items.iter().enumerate() {
+            if i > 0 {
+                s.push_str(if st % 2 == 0 { "," } else { " ,\n " });
+            }
+            // Elements that are objects and arrays make candidates; leaves do not.
+            let el = match (i + seed as usize) % 3 {
+                0 => Value::Array(vec![v.clone()]),
+                _ => {
+                    let mut o = Object::new();
+                    o.insert("v", v.clone());
+                    Value::Object(o)
+                }
+            };
+            ugly(&el, &mut st, &mut s);
+        }
+        s.push_str("],\"tail\":[{},[]]}");
+        let mut bytes = s.into_bytes();
+        for (at, b, kind) in damage {
+            if bytes.is_empty() {
+                break;
+            }
+            let i = at.index(bytes.len());
+            match kind {
+                0 => bytes[i] = b,
+                1 => bytes.truncate(i),
+                2 => bytes.insert(i, b),
+                _ => bytes.insert(i, [b'"', b',', b'{', b']'][(b % 4) as usize]),
+            }
+        }
+        let one = canon::parse_segmented(&bytes, 1);
+        for n in 2..=5 {
+            prop_assert_eq!(&canon::parse_segmented(&bytes, n), &one, "{} segments", n);
+        }
+    }
+
     /// Number layouts round-trip the exact double, and keep int/float apart.
     #[test]
     fn number_layouts_round_trip(f in finite_f64()) {

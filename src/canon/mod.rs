@@ -14,7 +14,9 @@ mod parse;
 mod value;
 
 pub use number::{js_number, python_float};
-pub use parse::{parse, parse_str, ParseError, MAX_DEPTH, MAX_INT_DIGITS};
+pub use parse::{
+    parse, parse_segmented, parse_str, ParseError, MAX_DEPTH, MAX_INT_DIGITS, PARALLEL_MIN_BYTES,
+};
 pub use value::{Number, Object, Value};
 
 use sha2::{Digest, Sha256};

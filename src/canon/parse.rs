@@ -38,29 +38,147 @@ impl std::fmt::Display for ParseError {
 
 impl std::error::Error for ParseError {}
 
+/// Inputs at least this long are parsed by several threads when the caller is not
+/// already a worker of the rayon pool (batch and gate parallelise across files instead).
+pub const PARALLEL_MIN_BYTES: usize = 4 << 20;
+/// Most threads one parse uses.
+const MAX_SEGMENTS: usize = 8;
+/// How far past a split point the search for a candidate element start goes.
+const CANDIDATE_WINDOW: usize = 1 << 20;
+
 /// Parses one complete JSON text (surrounding JSON whitespace allowed).
+///
+/// Large inputs are parsed by up to `rayon::current_num_threads()` threads (see
+/// [`parse_segmented`]); the result, value or error, is always exactly that of the
+/// one-threaded parse.
 pub fn parse(input: &[u8]) -> Result<Value, ParseError> {
-    let mut p = Parser {
-        b: input,
-        i: 0,
-        depth: 0,
-        // One fast whole-input check lets every string skip its own validation. When it
-        // fails, strings are validated one by one so that errors (and which error comes
-        // first) are exactly those of a per-string check.
-        text: std::str::from_utf8(input).ok(),
-        members: Vec::new(),
-        items: Vec::new(),
+    let segments = if input.len() >= PARALLEL_MIN_BYTES && rayon::current_thread_index().is_none() {
+        rayon::current_num_threads().clamp(1, MAX_SEGMENTS)
+    } else {
+        1
     };
-    if input.starts_with(&[0xEF, 0xBB, 0xBF]) {
-        return Err(p.err("byte-order mark before JSON text"));
+    parse_segmented(input, segments)
+}
+
+/// Parses `input` with up to `segments` threads by speculation.
+///
+/// The input is cut at `segments - 1` evenly spaced points; after each, the first
+/// `{` or `[` that follows a comma (and JSON whitespace) is a *candidate*: it may be
+/// the start of an element of a large array. A helper thread parses array elements
+/// from each candidate, as the one-threaded parser would inside an array, until the
+/// array's `]` or the next candidate. The main thread parses from the start; only when
+/// it is itself about to parse an array element at exactly a candidate's offset does it
+/// take the helper's elements and jump past them. Parsing from a given state is
+/// deterministic, so what it takes is exactly what it would have parsed. Anything else
+/// (a candidate inside a string, a helper that met an error, nesting that would pass
+/// [`MAX_DEPTH`] at the real depth) discards the helper's work and the main thread
+/// parses on: errors, positions and values never depend on the thread count.
+pub fn parse_segmented(input: &[u8], segments: usize) -> Result<Value, ParseError> {
+    // One fast whole-input check lets every string skip its own validation. When it
+    // fails, strings are validated one by one so that errors (and which error comes
+    // first) are exactly those of a per-string check.
+    let text = std::str::from_utf8(input).ok();
+    let candidates = if segments > 1 && !input.starts_with(BOM) {
+        candidates(input, segments)
+    } else {
+        Vec::new()
+    };
+    if candidates.is_empty() {
+        return Parser::new(input, text).document();
     }
-    p.ws();
-    let v = p.value()?;
-    p.ws();
-    if p.i != p.b.len() {
-        return Err(p.err("trailing data after JSON value"));
+    std::thread::scope(|scope| {
+        let mut splices = Vec::with_capacity(candidates.len());
+        for (k, &at) in candidates.iter().enumerate() {
+            let stop = candidates.get(k + 1).copied().unwrap_or(usize::MAX);
+            let (tx, rx) = std::sync::mpsc::sync_channel(1);
+            scope.spawn(move || {
+                // A send fails only if the main thread no longer wants the result.
+                let _ = tx.send(speculate(input, text, at, stop));
+            });
+            splices.push((at, Some(rx)));
+        }
+        let mut p = Parser::new(input, text);
+        p.splices = splices;
+        p.document()
+    })
+}
+
+/// The byte-order mark refused before a JSON text.
+const BOM: &[u8] = &[0xEF, 0xBB, 0xBF];
+
+/// Candidate element starts (increasing offsets), one per split point at most.
+fn candidates(input: &[u8], segments: usize) -> Vec<usize> {
+    let mut out: Vec<usize> = Vec::new();
+    for k in 1..segments {
+        let from = input.len() / segments * k;
+        let to = (from + CANDIDATE_WINDOW).min(input.len());
+        let mut i = from;
+        let found = loop {
+            let Some(off) = input[i..to].iter().position(|&c| c == b',') else {
+                break None;
+            };
+            let mut j = i + off + 1;
+            while matches!(input.get(j), Some(b' ' | b'\n' | b'\r' | b'\t')) {
+                j += 1;
+            }
+            if matches!(input.get(j), Some(b'{' | b'[')) {
+                break Some(j);
+            }
+            i = i + off + 1;
+        };
+        if let Some(c) = found {
+            if out.last().is_none_or(|&l| l < c) {
+                out.push(c);
+            }
+        }
     }
-    Ok(v)
+    out
+}
+
+/// Array elements parsed by a helper from candidate `at`.
+struct Segment {
+    items: Vec<Value>,
+    /// Offset just after the last element's `]` (`closed`) or the next candidate.
+    end: usize,
+    /// True if the array ended (`]` consumed).
+    closed: bool,
+    /// Deepest nesting reached by the elements, relative to the array.
+    peak: usize,
+}
+
+/// Parses array elements from `at` until the closing `]` or the element starting at
+/// `stop`; `None` on any error (the main thread then parses this part itself).
+fn speculate(input: &[u8], text: Option<&str>, at: usize, stop: usize) -> Option<Segment> {
+    let mut p = Parser::new(input, text);
+    p.i = at;
+    let mut items = Vec::new();
+    loop {
+        if p.i == stop {
+            return Some(Segment {
+                items,
+                end: stop,
+                closed: false,
+                peak: p.peak,
+            });
+        }
+        items.push(p.value().ok()?);
+        p.ws();
+        match p.b.get(p.i) {
+            Some(b',') => {
+                p.i += 1;
+                p.ws();
+            }
+            Some(b']') => {
+                return Some(Segment {
+                    items,
+                    end: p.i + 1,
+                    closed: true,
+                    peak: p.peak,
+                })
+            }
+            _ => return None,
+        }
+    }
 }
 
 /// Parses text that is already known to be a `&str`.
@@ -79,6 +197,13 @@ struct Parser<'a> {
     members: Vec<(String, Value)>,
     /// Scratch stack of array items being parsed (same idea).
     items: Vec<Value>,
+    /// Deepest nesting reached so far.
+    peak: usize,
+    /// Candidate element starts and their helpers' results, in offset order; taken
+    /// or dropped as the parse passes them.
+    splices: Vec<(usize, Option<std::sync::mpsc::Receiver<Option<Segment>>>)>,
+    /// Index of the first splice not yet passed.
+    next_splice: usize,
 }
 
 /// Eight copies of a byte.
@@ -97,6 +222,56 @@ fn special_in(w: u64) -> bool {
 }
 
 impl<'a> Parser<'a> {
+    fn new(b: &'a [u8], text: Option<&'a str>) -> Self {
+        Parser {
+            b,
+            i: 0,
+            depth: 0,
+            text,
+            members: Vec::new(),
+            items: Vec::new(),
+            peak: 0,
+            splices: Vec::new(),
+            next_splice: 0,
+        }
+    }
+
+    /// Parses the whole input as one JSON text.
+    fn document(mut self) -> Result<Value, ParseError> {
+        if self.b.starts_with(BOM) {
+            return Err(self.err("byte-order mark before JSON text"));
+        }
+        self.ws();
+        let v = self.value()?;
+        self.ws();
+        if self.i != self.b.len() {
+            return Err(self.err("trailing data after JSON value"));
+        }
+        Ok(v)
+    }
+
+    /// A helper's elements if the parse, about to read an array element at `self.i`,
+    /// stands exactly at a candidate whose helper succeeded within the depth limit.
+    #[inline]
+    fn splice(&mut self) -> Option<Segment> {
+        while let Some((at, _)) = self.splices.get(self.next_splice) {
+            if *at >= self.i {
+                break;
+            }
+            // Passed without taking it: the helper's work is not needed.
+            self.splices[self.next_splice].1 = None;
+            self.next_splice += 1;
+        }
+        let (at, rx) = self.splices.get_mut(self.next_splice)?;
+        if *at != self.i {
+            return None;
+        }
+        let rx = rx.take()?;
+        self.next_splice += 1;
+        let seg = rx.recv().ok()??;
+        (self.depth + seg.peak <= MAX_DEPTH).then_some(seg)
+    }
+
     fn err(&self, msg: impl Into<String>) -> ParseError {
         self.err_at(self.i, msg)
     }
@@ -157,6 +332,7 @@ impl<'a> Parser<'a> {
 
     fn enter(&mut self) -> Result<(), ParseError> {
         self.depth += 1;
+        self.peak = self.peak.max(self.depth);
         if self.depth > MAX_DEPTH {
             return Err(self.err(format!("nesting deeper than {MAX_DEPTH} levels")));
         }
@@ -222,6 +398,16 @@ impl<'a> Parser<'a> {
         }
         loop {
             self.ws();
+            if !self.splices.is_empty() {
+                if let Some(seg) = self.splice() {
+                    self.items.extend(seg.items);
+                    self.i = seg.end;
+                    if seg.closed {
+                        break;
+                    }
+                    continue;
+                }
+            }
             let v = self.value()?;
             self.items.push(v);
             self.ws();
@@ -498,6 +684,72 @@ mod tests {
     fn positions_are_one_based() {
         let e = parse(b"{\n  \"a\": tru\n}").unwrap_err();
         assert_eq!((e.line, e.column), (2, 8));
+    }
+
+    /// Texts where speculation must be refused or must splice, each parsed with
+    /// every split count: the result is always the one-threaded result.
+    #[test]
+    fn segmented_parse_equals_sequential() {
+        let deep = |n: usize| "[".repeat(n) + &"]".repeat(n);
+        let many = |el: &str, n: usize| {
+            let v: Vec<&str> = std::iter::repeat_n(el, n).collect();
+            format!("{{\"a\":[{}],\"z\":true}}", v.join(", "))
+        };
+        let mut cases: Vec<String> = vec![
+            many("{\"k\":1,\"s\":\"x,{y\"}", 200),
+            many("[1,{\"a\":[2,3]}]", 300),
+            // A candidate inside a string: the helper's parse is wrong and discarded.
+            format!("[\"{}\", {{}}]", ",{\"q\":1}".repeat(400)),
+            // Errors late, early and inside helper ranges.
+            many("{\"k\":1}", 200).replacen("1}", "1,}", 150),
+            many("{\"k\":1}", 200).replacen("{\"k\"", "{\"k\":0,\"k\"", 120),
+            many("{\"k\":NaN}", 3),
+            many("{\"k\":1}", 200)[..1000].to_string(),
+            // Nesting that is legal for the helper but too deep at the real depth.
+            format!(
+                "{}{{\"a\":[{}{}]}}{}",
+                "[".repeat(MAX_DEPTH - 3),
+                "{}, ".repeat(100),
+                deep(3),
+                "]".repeat(MAX_DEPTH - 3)
+            ),
+            format!(
+                "{}{{\"a\":[{}{}]}}{}",
+                "[".repeat(MAX_DEPTH - 5),
+                "{}, ".repeat(100),
+                deep(3),
+                "]".repeat(MAX_DEPTH - 5)
+            ),
+            format!("[{}{}]", "{}, ".repeat(100), deep(MAX_DEPTH)),
+            format!("[{}{}]", "{}, ".repeat(100), deep(MAX_DEPTH - 1)),
+            String::from_utf8_lossy(b"\xEF\xBB\xBF[{}, {}]").into_owned(),
+            format!("[{}{{\"b\":\"\u{e9}\"}}] x", "{}, ".repeat(100)),
+        ];
+        // Invalid UTF-8 in a string inside a helper's range.
+        let mut bad = many("{\"k\":\"v\"}", 200).into_bytes();
+        let at = bad.len() * 3 / 4;
+        let at = at + bad[at..].iter().position(|&c| c == b'v').expect("a v");
+        bad[at] = 0xff;
+        let mut texts: Vec<Vec<u8>> = cases.drain(..).map(String::into_bytes).collect();
+        texts.push(bad);
+        // The two texts around the depth limit: one fails, one parses, either way.
+        assert!(parse_segmented(&texts[7], 2).is_err());
+        assert!(parse_segmented(&texts[8], 2).is_ok());
+        assert!(parse_segmented(&texts[9], 2).is_err());
+        assert!(parse_segmented(&texts[10], 2).is_ok());
+        for t in &texts {
+            let one = parse_segmented(t, 1);
+            for n in 2..=9 {
+                assert_eq!(parse_segmented(t, n), one, "{n} segments");
+            }
+        }
+        // The splice really happens on the shape it is for.
+        let t = many("{\"k\":[1,2.5,\"s\"]}", 1000);
+        let c = candidates(t.as_bytes(), 2);
+        assert_eq!(c.len(), 1);
+        let seg = speculate(t.as_bytes(), Some(&t), c[0], usize::MAX).expect("helper parses");
+        assert!(seg.closed && seg.items.len() > 400 && seg.peak == 2);
+        assert!(parse_segmented(t.as_bytes(), 2).is_ok());
     }
 
     #[test]

@@ -196,9 +196,16 @@ pub fn emit(report: &Report, fmt: OutputFormat) -> Result<i32, CliError> {
     }
 }
 
-/// Reads a whole (small) input file; a missing or unreadable file is a usage error.
+/// Reads a whole input file (large ones on the pool's threads); a missing or
+/// unreadable file is a usage error.
 pub fn read_file(path: &Path) -> Result<Vec<u8>, CliError> {
-    std::fs::read(path).map_err(|e| CliError::Usage(format!("cannot read {}: {e}", path.display())))
+    let threads = if rayon::current_thread_index().is_none() {
+        rayon::current_num_threads()
+    } else {
+        1
+    };
+    crate::container::read_whole(path, threads)
+        .map_err(|e| CliError::Usage(format!("cannot read {}: {e}", path.display())))
 }
 
 /// How an input path is shown in output: exactly as the user wrote it.

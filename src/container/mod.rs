@@ -19,6 +19,8 @@ mod stream;
 pub use stream::BYTES_READ;
 mod tar;
 mod verify;
+mod whole;
+pub use whole::{read_whole, PARALLEL_READ_MIN};
 
 pub use path::{check as check_path, display_bytes, Checked, PathRefusal};
 pub use verify::{verify_archive, verify_path, verify_path_full, Verification, VerifyOptions};
