@@ -6,7 +6,7 @@
 //! mark, trailing data, nesting deeper than [`MAX_DEPTH`], integer literals longer than
 //! [`MAX_INT_DIGITS`] digits (CPython's own limit), and numbers that overflow a double.
 
-use super::value::{Number, Object, Value};
+use super::value::{Key, Number, Object, Value};
 
 /// Deepest nesting accepted (CPython's recursive decoder fails near 1,000).
 pub const MAX_DEPTH: usize = 512;
@@ -103,6 +103,9 @@ pub fn parse_segmented(input: &[u8], segments: usize) -> Result<Value, ParseErro
     })
 }
 
+/// Size of the parser's recent-key table.
+const KEY_SLOTS: usize = 64;
+
 /// The byte-order mark refused before a JSON text.
 const BOM: &[u8] = &[0xEF, 0xBB, 0xBF];
 
@@ -194,7 +197,10 @@ struct Parser<'a> {
     text: Option<&'a str>,
     /// Scratch stack of object members being parsed (all nesting levels share it, so
     /// each finished object is allocated once at its exact size).
-    members: Vec<(String, Value)>,
+    members: Vec<(Key, Value)>,
+    /// Recently seen keys (direct-mapped by length and three bytes), so that a key
+    /// repeated through the document is one shared allocation.
+    keys: Box<[Option<Key>; KEY_SLOTS]>,
     /// Scratch stack of array items being parsed (same idea).
     items: Vec<Value>,
     /// Deepest nesting reached so far.
@@ -229,6 +235,7 @@ impl<'a> Parser<'a> {
             depth: 0,
             text,
             members: Vec::new(),
+            keys: Box::new([const { None }; KEY_SLOTS]),
             items: Vec::new(),
             peak: 0,
             splices: Vec::new(),
@@ -355,7 +362,7 @@ impl<'a> Parser<'a> {
             if self.b.get(self.i) != Some(&b'"') {
                 return Err(self.err("expected a string key"));
             }
-            let k = self.string()?;
+            let k = self.key()?;
             self.ws();
             if self.b.get(self.i) != Some(&b':') {
                 return Err(self.err("expected ':' after object key"));
@@ -381,7 +388,7 @@ impl<'a> Parser<'a> {
         self.depth -= 1;
         let mut entries = Vec::with_capacity(self.members.len() - mark);
         entries.extend(self.members.drain(mark..));
-        Object::from_entries(entries)
+        Object::from_keyed(entries)
             .map(Value::Object)
             .map_err(|k| self.err_at(start, format!("duplicate object key {k:?}")))
     }
@@ -448,6 +455,40 @@ impl<'a> Parser<'a> {
             i += 1;
         }
         self.i = i;
+    }
+
+    /// An object key: a plain (unescaped) key is looked up among recent keys first.
+    fn key(&mut self) -> Result<Key, ParseError> {
+        let open = self.i;
+        self.i += 1;
+        self.skip_plain();
+        if self.b.get(self.i) == Some(&b'"') {
+            let (start, end) = (open + 1, self.i);
+            if let Some(t) = self.text.and_then(|t| t.get(start..end)) {
+                self.i += 1;
+                let b = t.as_bytes();
+                let slot = match (b.first(), b.last()) {
+                    (Some(&f), Some(&l)) => {
+                        (b.len()
+                            ^ usize::from(f) << 2
+                            ^ usize::from(b[b.len() / 2]) << 4
+                            ^ usize::from(l) << 1)
+                            % KEY_SLOTS
+                    }
+                    _ => 0,
+                };
+                if let Some(k) = &self.keys[slot] {
+                    if k.as_bytes() == b {
+                        return Ok(k.clone());
+                    }
+                }
+                let k: Key = t.into();
+                self.keys[slot] = Some(k.clone());
+                return Ok(k);
+            }
+        }
+        self.i = open;
+        Ok(self.string()?.into())
     }
 
     fn string(&mut self) -> Result<String, ParseError> {
