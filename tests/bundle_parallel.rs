@@ -8,9 +8,9 @@
 #[path = "support/bundle.rs"]
 mod fixture;
 
-use evv::bundle::lines::set_batch_bytes;
 use evv::bundle::{BundleOptions, Code as B};
 use evv::canon::Object;
+use evv::container::lines::set_batch_bytes;
 use evv::verdict::{render_json, render_text, Code, Report, Status};
 use fixture::*;
 

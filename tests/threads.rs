@@ -38,9 +38,9 @@ fn run(dir: &Path, args: &[&str], threads: u32, batch: Option<&str>) -> (i32, Ve
     c.current_dir(dir)
         .args(args)
         .env("RAYON_NUM_THREADS", threads.to_string())
-        .env_remove("EVV_RECEIPTS_BATCH_BYTES");
+        .env_remove("EVV_BATCH_BYTES");
     if let Some(b) = batch {
-        c.env("EVV_RECEIPTS_BATCH_BYTES", b);
+        c.env("EVV_BATCH_BYTES", b);
     }
     let out = c.output().unwrap();
     (out.status.code().unwrap_or(-1), out.stdout)

@@ -10,9 +10,9 @@ use std::io::Read;
 use super::anchors::AnchorSeq;
 use super::fields;
 use super::grammar::{EventType, Grammar};
-use super::lines::MAX_LINE;
 use super::Code;
 use crate::canon::{self, Dialect, Object, Value};
+use crate::container::lines::MAX_LINE;
 use crate::verdict::{Report, Subject, MAX_FINDINGS_PER_CODE};
 
 /// Path of the trace chain.
@@ -84,7 +84,7 @@ impl ChainVerifier {
     /// the same for any number of threads.
     pub fn stream(&mut self, r: &mut dyn Read, report: &mut Report) -> std::io::Result<()> {
         let dialects: Vec<Dialect> = self.tallies.iter().map(|t| t.dialect).collect();
-        super::lines::pipeline(
+        crate::container::lines::pipeline(
             r,
             MAX_LINE,
             |line, meta| {

@@ -31,7 +31,6 @@ mod codes;
 pub mod contract;
 pub mod fields;
 pub mod grammar;
-pub mod lines;
 pub mod privacy;
 pub mod records;
 pub mod req_seen;

@@ -5,10 +5,10 @@ use std::collections::BTreeMap;
 use std::io::Read;
 
 use super::fields;
-use super::lines::{pipeline, LineMeta, MAX_LINE};
 use super::privacy;
 use super::Code;
 use crate::canon::{self, Dialect, Object, Value};
+use crate::container::lines::{pipeline, LineMeta, MAX_LINE};
 use crate::crypto::merkle::{self, RootBuilder};
 use crate::crypto::sig::Alg;
 use crate::crypto::trust::{check_signature, SigCheck, TrustStore};

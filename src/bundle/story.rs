@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 use std::io::Read;
 
 use super::anchors::AnchorSeq;
-use super::lines::pipeline;
 use super::Code;
+use crate::container::lines::pipeline;
 use crate::crypto::hash::parse_hex32;
 use crate::verdict::{Report, Subject};
 

@@ -14,6 +14,7 @@ use std::path::Path;
 
 mod dir;
 mod entry;
+pub mod lines;
 mod path;
 mod stream;
 pub use stream::BYTES_READ;

@@ -5,16 +5,15 @@
 use std::collections::HashMap;
 use std::io::{self, BufRead};
 
-use rayon::prelude::*;
-
 use crate::verdict::{Finding, Outcome, Report, Subject};
 
 use super::chain::{Chain, Link};
 use super::receipt::{check_line, LineCheck, LineOptions, Usage};
 use super::Code;
 
-/// Longest accepted line of a JSONL file (receipts are a few hundred bytes).
-pub const MAX_LINE: usize = 1 << 20;
+/// Longest accepted line of a JSONL file (receipts are a few hundred bytes): the one
+/// line cap of every JSONL reader.
+pub use crate::container::lines::MAX_LINE;
 
 /// Options of a receipts verification.
 #[derive(Clone, Debug, Default)]
@@ -109,81 +108,6 @@ fn append_line_bounded<R: BufRead>(
     }
 }
 
-/// Target size of one batch of whole lines (see [`verify_receipts_with`]).
-pub const BATCH_BYTES: usize = 4 << 20;
-
-/// The batch size in use: [`BATCH_BYTES`], or `EVV_RECEIPTS_BATCH_BYTES` when set to a
-/// positive integer (a test knob: small batches make small inputs span many batches;
-/// the verdict does not depend on it).
-fn batch_bytes() -> usize {
-    std::env::var("EVV_RECEIPTS_BATCH_BYTES")
-        .ok()
-        .and_then(|s| s.parse::<usize>().ok())
-        .filter(|&n| n > 0)
-        .unwrap_or(BATCH_BYTES)
-}
-
-/// Whole lines read in one go: their bytes back to back, and where each one is.
-#[derive(Default)]
-struct Batch {
-    /// 1-based number of the first line.
-    first_line: u64,
-    /// The lines' bytes (without newlines), concatenated.
-    data: Vec<u8>,
-    /// End offset of each line in `data`, and whether it fitted in [`MAX_LINE`].
-    ends: Vec<(usize, bool)>,
-}
-
-impl Batch {
-    fn lines(&self) -> impl IndexedParallelIterator<Item = (u64, &[u8], bool)> + '_ {
-        self.ends
-            .par_iter()
-            .enumerate()
-            .map(move |(i, &(end, fits))| {
-                let start = if i == 0 { 0 } else { self.ends[i - 1].0 };
-                (self.first_line + i as u64, &self.data[start..end], fits)
-            })
-    }
-}
-
-/// Fills `b` with whole lines until it holds at least `target` bytes (or the input
-/// ends); returns false when no line was left. `next_line` is the number of the first
-/// line to read, advanced past the lines read.
-fn read_batch<R: BufRead>(
-    r: &mut R,
-    b: &mut Batch,
-    target: usize,
-    next_line: &mut u64,
-) -> io::Result<bool> {
-    b.data.clear();
-    b.ends.clear();
-    b.first_line = *next_line;
-    while b.data.len() < target {
-        match append_line_bounded(r, &mut b.data, MAX_LINE)? {
-            None => break,
-            Some(fits) => {
-                b.ends.push((b.data.len(), fits));
-                *next_line += 1;
-            }
-        }
-    }
-    Ok(!b.ends.is_empty())
-}
-
-/// Runs the per-line checks of a batch in parallel; results in line order.
-fn check_batch(file: &str, b: &Batch, lopts: &LineOptions) -> Vec<LineCheck> {
-    b.lines()
-        .with_min_len(64)
-        .map(|(n, bytes, fits)| {
-            if fits {
-                check_line(file, n, bytes, lopts)
-            } else {
-                too_long(file, n)
-            }
-        })
-        .collect()
-}
-
 /// Verifies a receipts JSONL stream and returns the receipts indexed by hash (for the
 /// thermo ledger). `file` names the input in findings.
 pub fn verify_receipts<R: BufRead>(
@@ -203,11 +127,10 @@ pub fn verify_receipts<R: BufRead>(
 /// `sink` in line order (nothing is retained here beyond the chain index). Returns the
 /// number of receipt lines.
 ///
-/// Pipeline: the input is read in batches of whole lines of about [`BATCH_BYTES`]. The
-/// per-line checks of one batch (parse, content, receipt-only scan, both preimage
-/// digests) run in parallel on the rayon pool while this thread applies the previous
-/// batch's results to the chain check, in line order, and reads the next batch. So at
-/// most three batches are in memory, and the findings and their order are those of a
+/// The per-line checks (parse, content, receipt-only scan, both preimage digests) run
+/// on the rayon pool through [`crate::container::lines::pipeline`], in batches of whole
+/// lines, while this thread applies their results to the chain check in line order. So
+/// a few batches at most are in memory, and the findings and their order are those of a
 /// line-by-line run whatever the thread count or batch size.
 pub fn verify_receipts_with<R: BufRead>(
     file: &str,
@@ -226,36 +149,18 @@ pub fn verify_receipts_with<R: BufRead>(
         hash_ok: 0,
         persisted: 0,
     };
-    let target = batch_bytes();
-    let mut next_line = 1u64;
-    let mut cur = Batch::default();
-    let mut spare = Batch::default();
-    let mut have = read_batch(&mut reader, &mut cur, target, &mut next_line)?;
-    // Results of the batch checked in the previous round, applied in this one.
-    let mut done: Option<(u64, Vec<LineCheck>)> = None;
-    while have || done.is_some() {
-        let mut checked: Option<Vec<LineCheck>> = None;
-        let mut read: io::Result<bool> = Ok(false);
-        rayon::in_place_scope(|s| {
-            if have {
-                let (b, out, lo) = (&cur, &mut checked, &lopts);
-                s.spawn(move |_| *out = Some(check_batch(file, b, lo)));
+    crate::container::lines::pipeline(
+        &mut reader,
+        MAX_LINE,
+        |line, meta| {
+            if meta.too_long {
+                too_long(file, meta.no)
+            } else {
+                check_line(file, meta.no, line, &lopts)
             }
-            if let Some((first, checks)) = done.take() {
-                for (i, c) in checks.into_iter().enumerate() {
-                    st.apply(first + i as u64, c, report, sink);
-                }
-            }
-            if have {
-                read = read_batch(&mut reader, &mut spare, target, &mut next_line);
-            }
-        });
-        if have {
-            done = checked.map(|c| (cur.first_line, c));
-            std::mem::swap(&mut cur, &mut spare);
-            have = read?;
-        }
-    }
+        },
+        |_, meta, c| st.apply(meta.no, c, report, sink),
+    )?;
     let n = st.receipts;
     st.finish(file, report);
     Ok(n)

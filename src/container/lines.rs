@@ -94,16 +94,23 @@ pub const BATCH_BYTES: usize = 4 << 20;
 
 static BATCH_OVERRIDE: AtomicUsize = AtomicUsize::new(0);
 
-/// Overrides the batch size (0 restores [`BATCH_BYTES`]). For tests that need inputs
+/// Overrides the batch size (0 restores the default). For tests that need inputs
 /// spanning many batches; the batch size never changes what is reported.
 #[doc(hidden)]
 pub fn set_batch_bytes(n: usize) {
     BATCH_OVERRIDE.store(n, Ordering::Relaxed);
 }
 
+/// The batch size in use: the [`set_batch_bytes`] override, else the environment
+/// variable `EVV_BATCH_BYTES` when it holds a positive integer (the same test knob for a
+/// whole process, such as the CLI run by tests), else [`BATCH_BYTES`].
 fn batch_bytes() -> usize {
     match BATCH_OVERRIDE.load(Ordering::Relaxed) {
-        0 => BATCH_BYTES,
+        0 => std::env::var("EVV_BATCH_BYTES")
+            .ok()
+            .and_then(|s| s.parse::<usize>().ok())
+            .filter(|&n| n > 0)
+            .unwrap_or(BATCH_BYTES),
         n => n,
     }
 }
