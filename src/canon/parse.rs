@@ -91,11 +91,12 @@ pub fn parse_segmented(input: &[u8], segments: usize) -> Result<Value, ParseErro
         for (k, &at) in candidates.iter().enumerate() {
             let stop = candidates.get(k + 1).copied().unwrap_or(usize::MAX);
             let (tx, rx) = std::sync::mpsc::sync_channel(1);
-            scope.spawn(move || {
+            let helper = std::thread::Builder::new().spawn_scoped(scope, move || {
                 // A send fails only if the main thread no longer wants the result.
                 let _ = tx.send(speculate(input, text, at, stop));
             });
-            splices.push((at, Some(rx)));
+            // Without a thread (resource limits) there is simply no speculation there.
+            splices.push((at, helper.is_ok().then_some(rx)));
         }
         let mut p = Parser::new(input, text);
         p.splices = splices;

@@ -35,25 +35,31 @@ fn read_parallel(f: &File, len: usize, threads: usize) -> io::Result<Option<Vec<
     use std::os::unix::fs::FileExt;
     let mut buf = vec![0u8; len];
     let chunk = len.div_ceil(threads.max(1)).max(1);
-    let results: Vec<io::Result<()>> = std::thread::scope(|s| {
+    // Per range: its read's result, or `None` when no thread could run it (resource
+    // limits) or it panicked; then the whole file is read again in order.
+    let results: Vec<Option<io::Result<()>>> = std::thread::scope(|s| {
         let handles: Vec<_> = buf
             .chunks_mut(chunk)
             .enumerate()
-            .map(|(k, part)| s.spawn(move || f.read_exact_at(part, (k * chunk) as u64)))
+            .map(|(k, part)| {
+                let at = (k * chunk) as u64;
+                std::thread::Builder::new()
+                    .spawn_scoped(s, move || f.read_exact_at(part, at))
+                    .ok()
+            })
             .collect();
         handles
             .into_iter()
-            .map(|h| {
-                h.join()
-                    .unwrap_or_else(|_| Err(io::Error::other("reader panicked")))
-            })
+            .map(|h| h.and_then(|h| h.join().ok()))
             .collect()
     });
     for r in results {
         match r {
-            Ok(()) => {}
-            Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => return Ok(None),
-            Err(e) => return Err(e),
+            Some(Ok(())) => {}
+            // Shrunk while it was read.
+            Some(Err(e)) if e.kind() == io::ErrorKind::UnexpectedEof => return Ok(None),
+            Some(Err(e)) => return Err(e),
+            None => return Ok(None),
         }
     }
     // Grown since its length was taken: not one consistent snapshot either.

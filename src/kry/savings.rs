@@ -585,7 +585,14 @@ pub fn verify(file: &str, doc: &Object, report: &mut Report, anchor_in: Option<&
     // both at once (the scan itself is sequential, each link chaining on the last).
     let sealed = matches!(doc.get("attestation_hash"), Some(Value::String(h)) if !h.is_empty());
     let (mut scan, seal) = std::thread::scope(|sc| {
-        let seal = sealed.then(|| sc.spawn(|| hash_with_blank(doc, "attestation_hash")));
+        // Without a thread (resource limits) the seal is computed after the scan.
+        let seal = sealed
+            .then(|| {
+                std::thread::Builder::new()
+                    .spawn_scoped(sc, || hash_with_blank(doc, "attestation_hash"))
+                    .ok()
+            })
+            .flatten();
         let scan = scan_links(file, links, anchor.as_ref().map(|a| a.count), report);
         let seal = seal.map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)));
         (scan, seal)
