@@ -1,6 +1,4 @@
 //! The `evv` command-line tool.
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() {
     std::process::exit(evv::cli::main());
