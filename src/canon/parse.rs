@@ -458,52 +458,62 @@ impl<'a> Parser<'a> {
         self.i = i;
     }
 
-    /// An object key: a plain (unescaped) key is looked up among recent keys first.
-    fn key(&mut self) -> Result<Key, ParseError> {
+    /// The string at `self.i` when it has no escape and the input is valid UTF-8: its
+    /// text, borrowed, with `self.i` past the closing quote. Otherwise `None` and
+    /// `self.i` unchanged.
+    #[inline]
+    fn plain_str(&mut self) -> Option<&'a str> {
         let open = self.i;
         self.i += 1;
         self.skip_plain();
         if self.b.get(self.i) == Some(&b'"') {
-            let (start, end) = (open + 1, self.i);
-            if let Some(t) = self.text.and_then(|t| t.get(start..end)) {
+            // Both ends sit next to an ASCII quote, so they are char boundaries.
+            if let Some(t) = self.text.and_then(|t| t.get(open + 1..self.i)) {
                 self.i += 1;
-                let b = t.as_bytes();
-                let slot = match (b.first(), b.last()) {
-                    (Some(&f), Some(&l)) => {
-                        (b.len()
-                            ^ usize::from(f) << 2
-                            ^ usize::from(b[b.len() / 2]) << 4
-                            ^ usize::from(l) << 1)
-                            % KEY_SLOTS
-                    }
-                    _ => 0,
-                };
-                if let Some(k) = &self.keys[slot] {
-                    if k.as_bytes() == b {
-                        return Ok(k.clone());
-                    }
-                }
-                let k: Key = t.into();
-                self.keys[slot] = Some(k.clone());
-                return Ok(k);
+                return Some(t);
             }
         }
         self.i = open;
-        Ok(self.string()?.into())
+        None
+    }
+
+    /// An object key: a plain key is looked up among recent keys first.
+    fn key(&mut self) -> Result<Key, ParseError> {
+        let Some(t) = self.plain_str() else {
+            return Ok(self.string()?.into());
+        };
+        let b = t.as_bytes();
+        let slot = match (b.first(), b.last()) {
+            (Some(&f), Some(&l)) => {
+                (b.len()
+                    ^ usize::from(f) << 2
+                    ^ usize::from(b[b.len() / 2]) << 4
+                    ^ usize::from(l) << 1)
+                    % KEY_SLOTS
+            }
+            _ => 0,
+        };
+        if let Some(k) = &self.keys[slot] {
+            if k.as_bytes() == b {
+                return Ok(k.clone());
+            }
+        }
+        let k: Key = t.into();
+        self.keys[slot] = Some(k.clone());
+        Ok(k)
     }
 
     fn string(&mut self) -> Result<String, ParseError> {
+        if let Some(t) = self.plain_str() {
+            return Ok(t.to_owned());
+        }
         let open = self.i;
         self.i += 1;
-        // Fast path: no escapes, so the string is one slice of the input.
         self.skip_plain();
         if self.b.get(self.i) == Some(&b'"') {
+            // No escape, but the input is not valid UTF-8: validate this string alone.
             let (start, end) = (open + 1, self.i);
             self.i += 1;
-            // Both ends sit next to an ASCII quote, so they are char boundaries.
-            if let Some(t) = self.text.and_then(|t| t.get(start..end)) {
-                return Ok(t.to_owned());
-            }
             return self.owned(self.b[start..end].to_vec(), open);
         }
         let mut out: Vec<u8> = Vec::with_capacity(self.i - open + 16);
@@ -737,6 +747,11 @@ mod tests {
             let v: Vec<&str> = std::iter::repeat_n(el, n).collect();
             format!("{{\"a\":[{}],\"z\":true}}", v.join(", "))
         };
+        // A 100-element array holding a 3-deep element, under `outer` arrays and an object.
+        let nested_at = |outer: usize| {
+            let (open, close) = ("[".repeat(outer), "]".repeat(outer));
+            format!("{open}{{\"a\":[{}{}]}}{close}", "{}, ".repeat(100), deep(3))
+        };
         let mut cases: Vec<String> = vec![
             many("{\"k\":1,\"s\":\"x,{y\"}", 200),
             many("[1,{\"a\":[2,3]}]", 300),
@@ -748,20 +763,8 @@ mod tests {
             many("{\"k\":NaN}", 3),
             many("{\"k\":1}", 200)[..1000].to_string(),
             // Nesting that is legal for the helper but too deep at the real depth.
-            format!(
-                "{}{{\"a\":[{}{}]}}{}",
-                "[".repeat(MAX_DEPTH - 3),
-                "{}, ".repeat(100),
-                deep(3),
-                "]".repeat(MAX_DEPTH - 3)
-            ),
-            format!(
-                "{}{{\"a\":[{}{}]}}{}",
-                "[".repeat(MAX_DEPTH - 5),
-                "{}, ".repeat(100),
-                deep(3),
-                "]".repeat(MAX_DEPTH - 5)
-            ),
+            nested_at(MAX_DEPTH - 3),
+            nested_at(MAX_DEPTH - 5),
             format!("[{}{}]", "{}, ".repeat(100), deep(MAX_DEPTH)),
             format!("[{}{}]", "{}, ".repeat(100), deep(MAX_DEPTH - 1)),
             String::from_utf8_lossy(b"\xEF\xBB\xBF[{}, {}]").into_owned(),
