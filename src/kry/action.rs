@@ -100,21 +100,7 @@ pub fn verify(file: &str, doc: &Object, report: &mut Report) {
             false
         }
     };
-    let links: &[Value] = match doc.get("links") {
-        Some(Value::Array(a)) => a,
-        None => {
-            report.fail(Code::FieldMissing, subject("links"), "links is absent");
-            &[]
-        }
-        Some(other) => {
-            report.fail(
-                Code::FieldInvalid,
-                subject("links"),
-                format!("links must be an array, found {}", other.type_name()),
-            );
-            &[]
-        }
-    };
+    let links = super::links_of(file, doc, report);
     if !version_ok {
         // An unknown version's payload shape is unknown: do not guess at its hashes.
         return;

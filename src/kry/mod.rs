@@ -365,6 +365,27 @@ pub(crate) fn hash_with_blank(doc: &Object, key: &str) -> [u8; 32] {
     h.finish().finalize().into()
 }
 
+/// The `links` array of an attestation; absent or not an array is a finding (and no
+/// links).
+pub(crate) fn links_of<'a>(file: &str, doc: &'a Object, report: &mut Report) -> &'a [Value] {
+    let subject = || Subject::file(file).field("links");
+    match doc.get("links") {
+        Some(Value::Array(a)) => a,
+        None => {
+            report.fail(Code::FieldMissing, subject(), "links is absent");
+            &[]
+        }
+        Some(other) => {
+            report.fail(
+                Code::FieldInvalid,
+                subject(),
+                format!("links must be an array, found {}", other.type_name()),
+            );
+            &[]
+        }
+    }
+}
+
 /// Python truthiness of an optional JSON value (`None`, `false`, `0`, `""`, `[]`, `{}`
 /// are false), for the spec's `x or ""` defaults.
 pub(crate) fn truthy(v: Option<&Value>) -> bool {

@@ -524,21 +524,7 @@ pub fn verify(file: &str, doc: &Object, report: &mut Report, anchor_in: Option<&
     let anchor: Option<Anchor> = anchor_in.and_then(|a| anchor::parse(a, report));
 
     // Envelope presence and shapes.
-    let links: &[Value] = match doc.get("links") {
-        Some(Value::Array(a)) => a,
-        None => {
-            report.fail(Code::FieldMissing, subject("links"), "links is absent");
-            &[]
-        }
-        Some(other) => {
-            report.fail(
-                Code::FieldInvalid,
-                subject("links"),
-                format!("links must be an array, found {}", other.type_name()),
-            );
-            &[]
-        }
-    };
+    let links = super::links_of(file, doc, report);
     match doc.get("receipts") {
         None => report.fail(
             Code::FieldMissing,
