@@ -338,7 +338,7 @@ const EVENT_KEYS: [&str; 7] = [
 /// which reports exactly as before) on any doubt or any failure, so this returns only
 /// what [`prepare_tree`] would return for the line.
 fn prepare_fast(line: &[u8]) -> Option<Event> {
-    let m = canon::fast::members(line, &EVENT_KEYS)?;
+    let m = canon::fast::members_all(line, &EVENT_KEYS)?;
     let [data, event_hash, prev_hash, seq, trace_id, ts, ty] = m.found;
     let (data, event_hash_m) = (data?, event_hash?);
     let seq = seq?.as_u64(line).filter(|&x| x < (1u64 << 53))?;

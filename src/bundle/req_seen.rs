@@ -257,7 +257,7 @@ fn ledger_line_with(hour: &str, path: &str, line: &[u8], meta: LineMeta, fast: b
 /// canonicaljson preimage). Returns the leaf hash; `None` on any doubt or failure, so
 /// that the tree path reports exactly as before.
 fn ledger_line_fast(hour: &str, index: u64, line: &[u8]) -> Option<[u8; 32]> {
-    let m = canon::fast::members(line, &ENTRY_FIELDS)?;
+    let m = canon::fast::members_all(line, &ENTRY_FIELDS)?;
     if m.count != ENTRY_FIELDS.len() || !m.flat {
         return None;
     }

@@ -125,6 +125,17 @@ impl<const N: usize> Members<N> {
 /// top-level keys whose spans are wanted, in increasing byte order (a key out of order
 /// is reported as absent, which only sends the caller to the tree path).
 pub fn members<const N: usize>(line: &[u8], keys: &[&str; N]) -> Option<Members<N>> {
+    scan(line, keys, false)
+}
+
+/// [`members`] for a caller that needs every one of `keys`: `None` as soon as one is
+/// known to be absent (without scanning the rest of the line), so a line that would
+/// take the tree path anyway costs little.
+pub fn members_all<const N: usize>(line: &[u8], keys: &[&str; N]) -> Option<Members<N>> {
+    scan(line, keys, true)
+}
+
+fn scan<const N: usize>(line: &[u8], keys: &[&str; N], all: bool) -> Option<Members<N>> {
     let mut s = Scanner { b: line, i: 0 };
     let mut out = Members {
         found: [None; N],
@@ -135,11 +146,12 @@ pub fn members<const N: usize>(line: &[u8], keys: &[&str; N]) -> Option<Members<
         return None;
     }
     s.i = 1;
+    // Cursor over `keys`: the first one not yet matched.
+    let mut next = 0;
     if s.peek() == Some(b'}') {
         s.i += 1;
     } else {
         let mut prev: &[u8] = &[];
-        let mut next = 0;
         loop {
             let start = s.i;
             let key = s.string()?;
@@ -159,6 +171,10 @@ pub fn members<const N: usize>(line: &[u8], keys: &[&str; N]) -> Option<Members<
             out.count += 1;
             // Keys arrive in increasing order: one cursor over the sorted `keys`.
             while next < N && key_cmp(keys[next].as_bytes(), key) == Ordering::Less {
+                if all {
+                    // keys[next] sorts before this key and was not seen: absent.
+                    return None;
+                }
                 next += 1;
             }
             if next < N && key_cmp(keys[next].as_bytes(), key) == Ordering::Equal {
@@ -178,6 +194,9 @@ pub fn members<const N: usize>(line: &[u8], keys: &[&str; N]) -> Option<Members<
                 _ => return None,
             }
         }
+    }
+    if all && next < N {
+        return None;
     }
     (s.i == line.len()).then_some(out)
 }
@@ -502,6 +521,12 @@ mod tests {
             assert_eq!(to_vec(&v, d).unwrap(), b, "{d:?}: {line}");
         }
         assert_eq!(m.count, o.len());
+        let all = members_all(b, &["a", "b", "z"]);
+        let has_all = ["a", "b", "z"].iter().all(|k| o.contains_key(k));
+        assert_eq!(all.is_some(), has_all, "{line}");
+        if let Some(a) = all {
+            assert_eq!(a.found, m.found);
+        }
         for (k, f) in ["a", "b", "z"].iter().zip(m.found) {
             assert_eq!(f.is_some(), o.contains_key(k));
             if let Some(f) = f {
