@@ -159,6 +159,15 @@ fn scan<const N: usize>(line: &[u8], keys: &[&str; N], all: bool) -> Option<Memb
                 return None;
             }
             prev = key;
+            // Keys arrive in increasing order: one cursor over the sorted `keys`.
+            while next < N && key_cmp(keys[next].as_bytes(), key) == Ordering::Less {
+                if all {
+                    // keys[next] sorts before this key and was not seen: absent.
+                    return None;
+                }
+                next += 1;
+            }
+            let wanted = next < N && key_cmp(keys[next].as_bytes(), key) == Ordering::Equal;
             if s.peek() != Some(b':') {
                 return None;
             }
@@ -169,15 +178,7 @@ fn scan<const N: usize>(line: &[u8], keys: &[&str; N], all: bool) -> Option<Memb
             }
             s.value(1)?;
             out.count += 1;
-            // Keys arrive in increasing order: one cursor over the sorted `keys`.
-            while next < N && key_cmp(keys[next].as_bytes(), key) == Ordering::Less {
-                if all {
-                    // keys[next] sorts before this key and was not seen: absent.
-                    return None;
-                }
-                next += 1;
-            }
-            if next < N && key_cmp(keys[next].as_bytes(), key) == Ordering::Equal {
+            if wanted {
                 out.found[next] = Some(Member {
                     start,
                     value_start,
