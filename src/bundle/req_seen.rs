@@ -270,7 +270,8 @@ fn ledger_line_fast(hour: &str, index: u64, line: &[u8]) -> Option<[u8; 32]> {
     hex(trace)?;
     let leaf_hash = hex(leaf)?;
     // The privacy scan sees the keys (the fixed entry fields, clean) and the string
-    // values: 64 lowercase hex digits are commitments to it, the others are checked.
+    // values: 64 lowercase hex digits are never raw content to it (`raw_content`), so
+    // only the other strings need the check.
     for f in [decision, h, reason] {
         if let Some(s) = f.as_str(line) {
             if privacy::raw_content(s).is_some() {
