@@ -153,7 +153,9 @@ if ! skip chains; then
     EVV_BENCH_MAX_RSS_KIB="$MAX_RSS" scripts/bench_bundle.sh >"$W/chains.txt" 2>&1; then
     sha=$(sed -n 's/^sha256sum: \([0-9.]*\) s.*/\1/p' "$W/chains.txt")
     v=$(sed -n 's/^verify: wall \([0-9:.]*\), peak RSS \([0-9]*\) KiB.*/\1 \2/p' "$W/chains.txt")
+    raw=$(sed -n 's/^raw sha256 (sha2 crate): [0-9]* bytes in \([0-9.]*\) s.*/\1/p' "$W/chains.txt")
     record chains_sha256sum "$sha" "$sha" 0
+    if [ -n "$raw" ]; then record chains_rawsha "$raw" "$raw" 0; fi
     record chains_verify "$(hms "${v% *}")" 0 "${v#* }"
   else
     cat "$W/chains.txt" >&2; echo "FAILED: chains" >&2; FAIL=1
@@ -249,8 +251,11 @@ for lab in ("main", "4g"):
     row("sha256sum .tar", f"sha256sum_tar_{lab}", ratio(f"verify_tar_{lab}", f"sha256sum_tar_{lab}", "evv/this"))
 if "chains_verify" in rows and "chains_sha256sum" in rows:
     v, s = rows["chains_verify"][0], rows["chains_sha256sum"][0]
+    raw = rows.get("chains_rawsha", (0,))[0]
+    vs = f"{100 * raw / v:.0f}% of raw SHA-256 throughput, " if raw else ""
     row(f"chains+trees verify ({events} events, {leaves} leaves)", "chains_verify",
-        f"{100 * s / v:.0f}% of sha256sum throughput", ">= 70%")
+        f"{vs}{100 * s / v:.0f}% of sha256sum", ">= 70% of raw SHA-256")
+    row("raw SHA-256 (sha2 crate, one thread) of the same bytes", "chains_rawsha")
     row("sha256sum of the same bytes", "chains_sha256sum")
 row(f"evv kry ({links} links)", "kry_verify", "", "< 0.15 s")
 row("evv replay (PACT, 10,000 rounds)", "pact_replay", "", "< 0.5 s")

@@ -1,5 +1,5 @@
 //! The trace chain, the REQ_SEEN ledger and the story are checked in batches of lines
-//! on the rayon pool (src/bundle/lines.rs `pipeline`). These tests make the trace and
+//! on the rayon pool (src/container/lines.rs `pipeline`). These tests make the trace and
 //! the ledger span many batches (tiny batch sizes) and assert that the verdict, in
 //! JSON and in text, is byte-identical with 1 and 2 threads and whatever the batch
 //! size, on a valid bundle and on tampered ones, and that each tampered line is

@@ -357,3 +357,40 @@ fn verify() {
         evv::verdict::render_text(&report)
     );
 }
+
+/// The raw SHA-256 baseline of `scripts/bench_bundle.sh`: the `sha2` crate (SHA-NI when
+/// the CPU has it, as evv itself uses) over the same three files `verify` streams (the
+/// chain, the story, the ledgers), one thread, 1 MiB reads. Prints the time and the
+/// throughput.
+#[test]
+#[ignore]
+fn raw_sha256() {
+    let pay = bench_dir().join("payload");
+    let mut files = vec![pay.join("trace_events.jsonl"), pay.join("if_story.md")];
+    files.extend(
+        sorted_files(&pay.join("req_seen"))
+            .into_iter()
+            .filter(|p| p.extension().is_some_and(|e| e == "jsonl")),
+    );
+    let t = Instant::now();
+    let mut total = 0u64;
+    let mut buf = vec![0u8; 1 << 20];
+    for p in &files {
+        let mut f = std::fs::File::open(p).unwrap();
+        let mut h = Sha256::new();
+        loop {
+            let k = f.read(&mut buf).unwrap();
+            if k == 0 {
+                break;
+            }
+            h.update(&buf[..k]);
+            total += k as u64;
+        }
+        std::hint::black_box(h.finalize());
+    }
+    let s = t.elapsed().as_secs_f64();
+    eprintln!(
+        "raw sha256 (sha2 crate): {total} bytes in {s:.3} s ({:.0} MB/s)",
+        total as f64 / s / 1e6
+    );
+}

@@ -2,6 +2,9 @@
 //! split on `\n`, and every line is parsed and canonicalized on its own (a bad line is
 //! an error for that line only). Also checks that a line's canonical form never holds
 //! a raw newline (one output line per input line) and that hashing never panics.
+//! Also the soundness rule of the canonical-line fast path (`canon::fast`): a line it
+//! is sure of parses, is its own canonical form in every dialect, and the spans and
+//! two-slice hashes it returns agree with the tree (`canon::sha256_without`).
 #![no_main]
 
 use evv::canon::{self, Dialect};
@@ -13,6 +16,37 @@ fuzz_target!(|data: &[u8]| {
         return;
     }
     for line in body.split(|&b| b == b'\n') {
+        let keys = ["a", "data", "event_hash", "leaf_hash"];
+        let m = canon::fast::members(line, &keys);
+        if m.is_none() {
+            assert!(canon::fast::members_all(line, &keys).is_none(), "members_all sure alone");
+        }
+        if let Some(m) = m {
+            let v = canon::parse(line).expect("a line the fast path is sure of parses");
+            let o = v.as_object().expect("a line the fast path is sure of is an object");
+            assert_eq!(m.count, o.len(), "member count");
+            for d in [Dialect::Python, Dialect::CanonicalJson, Dialect::Jcs] {
+                let c = canon::to_vec(&v, d).expect("a sure line encodes");
+                assert_eq!(c, line, "{d:?}: the fast path was sure of a non-canonical line");
+            }
+            // The early-exit variant agrees: sure iff every key is present.
+            let all = canon::fast::members_all(line, &keys);
+            assert_eq!(all.is_some(), m.found.iter().all(Option::is_some), "members_all");
+            for (k, f) in keys.iter().zip(m.found) {
+                assert_eq!(f.is_some(), o.contains_key(k), "member {k} found");
+                if let Some(f) = f {
+                    let x = canon::parse(f.value(line)).expect("member value parses");
+                    assert_eq!(Some(&x), o.get(k), "member {k} span");
+                    for d in [Dialect::Python, Dialect::CanonicalJson, Dialect::Jcs] {
+                        assert_eq!(
+                            m.sha256_without(line, &f),
+                            canon::sha256_without(o, &[k], d).expect("encodes"),
+                            "{d:?}: two-slice hash without {k}"
+                        );
+                    }
+                }
+            }
+        }
         let v = match canon::parse(line) {
             Ok(v) => v,
             Err(e) => {

@@ -13,6 +13,7 @@ use super::grammar::{EventType, Grammar};
 use super::Code;
 use crate::canon::{self, Dialect, Object, Value};
 use crate::container::lines::MAX_LINE;
+use crate::crypto::hash::parse_hex32_bytes;
 use crate::verdict::{Report, Subject, MAX_FINDINGS_PER_CODE};
 
 /// Path of the trace chain.
@@ -287,6 +288,7 @@ impl ChainVerifier {
 type HashFailure = Option<(crate::verdict::Code, String)>;
 
 /// What one trace line yields on its own (no earlier line needed).
+#[derive(Debug, PartialEq)]
 enum Prepared {
     /// The line is not a usable event: the finding, reported at the line.
     Unusable(crate::verdict::Code, String),
@@ -295,6 +297,7 @@ enum Prepared {
 }
 
 /// The fields of a well-formed event and its recomputed hashes.
+#[derive(Debug, PartialEq)]
 struct Event {
     seq: u64,
     trace_id: String,
@@ -311,6 +314,59 @@ struct Event {
 
 /// Parses one line and recomputes its event hash under each of `dialects`.
 fn prepare(line: &[u8], dialects: &[Dialect]) -> Prepared {
+    match prepare_fast(line) {
+        Some(e) => Prepared::Event(Box::new(e)),
+        None => prepare_tree(line, dialects),
+    }
+}
+
+/// The top-level members of an event, in canonical (sorted) order.
+const EVENT_KEYS: [&str; 7] = [
+    "data",
+    "event_hash",
+    "prev_hash",
+    "seq",
+    "trace_id",
+    "ts",
+    "type",
+];
+
+/// [`prepare`] without building the line's tree, for a line that is certainly
+/// canonical in every dialect ([`canon::fast`]), whose fields are all well-formed and
+/// whose `event_hash` matches: the canonical bytes without `event_hash` are then the
+/// line with that member cut out, whatever the dialect. `None` (take the tree path,
+/// which reports exactly as before) on any doubt or any failure, so this returns only
+/// what [`prepare_tree`] would return for the line.
+fn prepare_fast(line: &[u8]) -> Option<Event> {
+    let m = canon::fast::members_all(line, &EVENT_KEYS)?;
+    let [data, event_hash, prev_hash, seq, trace_id, ts, ty] = m.found;
+    let (data, event_hash_m) = (data?, event_hash?);
+    let seq = seq?.as_u64(line).filter(|&x| x < (1u64 << 53))?;
+    let trace_id = trace_id?.as_str(line)?;
+    let ty = ty?.as_str(line)?;
+    ts?.str_bytes(line)?;
+    if !data.is_object(line) {
+        return None;
+    }
+    let prev_hash = parse_hex32_bytes(prev_hash?.str_bytes(line)?)?;
+    let event_hash = parse_hex32_bytes(event_hash_m.str_bytes(line)?)?;
+    if m.sha256_without(line, &event_hash_m) != event_hash {
+        return None;
+    }
+    Some(Event {
+        seq,
+        uuid: fields::is_uuid(trace_id),
+        trace_id: trace_id.to_string(),
+        ty: EventType::from_name(ty).ok_or_else(|| ty.to_string()),
+        prev_hash,
+        event_hash,
+        hashes: [None, None, None],
+    })
+}
+
+/// [`prepare`] by the general path: parse the line into a tree, check the fields,
+/// re-serialise the event without `event_hash` in each dialect and hash it.
+fn prepare_tree(line: &[u8], dialects: &[Dialect]) -> Prepared {
     let v = match canon::parse(line) {
         Ok(v) => v,
         Err(e) => return Prepared::Unusable(canon::Code::Parse.into(), e.to_string()),
@@ -431,6 +487,86 @@ mod tests {
             let (r, _) = run(&b, None, other);
             assert_eq!(r.failure_codes(), vec![Code::TraceEventHash.into()]);
             assert_eq!(r.failures().count(), 3);
+        }
+    }
+
+    const ALL: [Dialect; 3] = [Dialect::CanonicalJson, Dialect::Python, Dialect::Jcs];
+
+    /// An event line: fields from the generator, hashed under `hd`, written in `wd`.
+    fn event_line(seq: u64, ty: &str, data: Value, hd: Dialect, wd: Dialect) -> Vec<u8> {
+        let mut o = Object::new();
+        o.insert("seq", seq);
+        o.insert("trace_id", "09aad3e1-f420-451e-a189-e86f68073dc0");
+        o.insert("type", ty);
+        o.insert("ts", "2026-11-23T19:05:07.000Z");
+        o.insert("data", data);
+        o.insert("prev_hash", GENESIS);
+        if let Ok(h) = canon::sha256_hex(&Value::Object(o.clone()), hd) {
+            o.insert("event_hash", h);
+        }
+        canon::to_vec(&Value::Object(o), wd).unwrap_or_default()
+    }
+
+    /// `prepare` (fast path first) answers exactly as the tree path, for each set of
+    /// candidate dialects; true if the fast path answered.
+    fn same_as_tree(line: &[u8]) -> bool {
+        for ds in [&ALL[..], &ALL[..1], &ALL[1..2], &ALL[2..]] {
+            assert_eq!(
+                prepare(line, ds),
+                prepare_tree(line, ds),
+                "{}",
+                String::from_utf8_lossy(line)
+            );
+        }
+        prepare_fast(line).is_some()
+    }
+
+    #[test]
+    fn fast_path_taken_for_canonical_events() {
+        let data = canon::parse(br#"{"k":3,"passages_sha256":"ab"}"#).unwrap();
+        for d in ALL {
+            let line = event_line(5, "retrieval_done", data.clone(), d, d);
+            assert!(same_as_tree(&line));
+            // Not canonical-sure (non-ASCII): the tree path, same answer.
+            let line = event_line(5, "x", Value::from("\u{e9}"), d, d);
+            assert!(!same_as_tree(&line));
+            // Canonical but the hash does not match: the tree path reports it.
+            let mut line = event_line(5, "retrieval_done", data.clone(), d, d);
+            let at = line.len() - 3;
+            line[at] = if line[at] == b'a' { b'b' } else { b'a' };
+            assert!(!same_as_tree(&line));
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig {
+            cases: 2048, failure_persistence: None, ..Default::default()
+        })]
+
+        /// Differential over generated events (any data, hashed in one dialect, written
+        /// in another), as written or edited once.
+        #[test]
+        fn fast_path_matches_tree(
+            seq in proptest::prop_oneof![0u64..10, proptest::prelude::Just(1u64 << 53)],
+            ty in proptest::sample::select(vec!["req_seen", "retrieval_done", "nope", ""]),
+            data in proptest::prop_oneof![
+                3 => proptest::prelude::Strategy::prop_map(crate::canon::fast::arb::value(), |v| {
+                    let mut o = Object::new();
+                    o.insert("v", v);
+                    Value::Object(o)
+                }),
+                1 => crate::canon::fast::arb::value(),
+            ],
+            hd in 0usize..3,
+            wd in 0usize..3,
+            edit in proptest::option::of((0u8..7, 0usize..4096, proptest::prelude::any::<u8>())),
+        ) {
+            let line = event_line(seq, ty, data, ALL[hd], ALL[wd]);
+            let line = match edit {
+                Some((op, at, b)) => crate::canon::fast::arb::mutate(&line, op, at, b),
+                None => line,
+            };
+            same_as_tree(&line);
         }
     }
 

@@ -9,6 +9,7 @@ use super::privacy;
 use super::Code;
 use crate::canon::{self, Dialect, Object, Value};
 use crate::container::lines::{pipeline, LineMeta, MAX_LINE};
+use crate::crypto::hash::parse_hex32_bytes;
 use crate::crypto::merkle::{self, RootBuilder};
 use crate::crypto::sig::Alg;
 use crate::crypto::trust::{check_signature, SigCheck, TrustStore};
@@ -165,6 +166,7 @@ pub struct Ledger {
 
 /// What one ledger line yields on its own: its findings, whether the entry is bad,
 /// and the Merkle leaf it contributes.
+#[derive(Debug)]
 struct LedgerLine {
     findings: Report,
     bad: bool,
@@ -175,6 +177,12 @@ struct LedgerLine {
 /// Checks one ledger line (everything but the Merkle accumulation, which needs the
 /// lines in order).
 fn ledger_line(hour: &str, path: &str, line: &[u8], meta: LineMeta) -> LedgerLine {
+    ledger_line_with(hour, path, line, meta, true)
+}
+
+/// [`ledger_line`], with the fast path for canonical lines switched on or off (off only
+/// in the tests that compare the two).
+fn ledger_line_with(hour: &str, path: &str, line: &[u8], meta: LineMeta, fast: bool) -> LedgerLine {
     let mut report = Report::default();
     let subj = || Subject::file(path).line(meta.no);
     let index = meta.no - 1;
@@ -195,6 +203,13 @@ fn ledger_line(hour: &str, path: &str, line: &[u8], meta: LineMeta) -> LedgerLin
                 leaf: None,
             };
         }
+    }
+    if let Some(leaf_hash) = fast.then(|| ledger_line_fast(hour, index, line)).flatten() {
+        return LedgerLine {
+            findings: report,
+            bad: false,
+            leaf: Some(merkle::leaf_hash(&leaf_hash)),
+        };
     }
     let v = match canon::parse(line) {
         Ok(v) => v,
@@ -233,6 +248,54 @@ fn ledger_line(hour: &str, path: &str, line: &[u8], meta: LineMeta) -> LedgerLin
         // No usable leaf: the root cannot match the head; count a placeholder.
         leaf: Some(merkle::leaf_hash(&written.unwrap_or([0u8; 32]))),
     }
+}
+
+/// The fast path of [`ledger_line`] for an entry that passes every check: the line is
+/// certainly canonical in every dialect ([`canon::fast`]), has exactly the entry fields,
+/// all scalars, none of them raw content, with valid values, the expected `index` and
+/// `hour`, and a `leaf_hash` equal to SHA-256 of the line without that member (its
+/// canonicaljson preimage). Returns the leaf hash; `None` on any doubt or failure, so
+/// that the tree path reports exactly as before.
+fn ledger_line_fast(hour: &str, index: u64, line: &[u8]) -> Option<[u8; 32]> {
+    let m = canon::fast::members_all(line, &ENTRY_FIELDS)?;
+    if m.count != ENTRY_FIELDS.len() || !m.flat {
+        return None;
+    }
+    let [client, decision, h, idx, leaf, reason, request, trace] = m.found;
+    let (client, decision, h, idx, leaf) = (client?, decision?, h?, idx?, leaf?);
+    let (reason, request, trace) = (reason?, request?, trace?);
+    let hex = |f: canon::fast::Member| parse_hex32_bytes(f.str_bytes(line)?);
+    hex(client)?;
+    hex(request)?;
+    hex(trace)?;
+    let leaf_hash = hex(leaf)?;
+    // The privacy scan sees the keys (the fixed entry fields, clean) and the string
+    // values: 64 lowercase hex digits are never raw content to it (`raw_content`), so
+    // only the other strings need the check.
+    for f in [decision, h, reason] {
+        if let Some(s) = f.as_str(line) {
+            if privacy::raw_content(s).is_some() {
+                return None;
+            }
+        }
+    }
+    if h.str_bytes(line)? != hour.as_bytes() || !fields::is_hour(hour) {
+        return None;
+    }
+    let denied = match decision.str_bytes(line)? {
+        b"received" => false,
+        b"denied" => true,
+        _ => return None,
+    };
+    let reason_ok = if denied {
+        reason.as_str(line).is_some_and(|r| REASONS.contains(&r))
+    } else {
+        reason.value(line) == b"null"
+    };
+    if !reason_ok || idx.as_u64(line)? != index || index >= 1 << 53 {
+        return None;
+    }
+    (m.sha256_without(line, &leaf) == leaf_hash).then_some(leaf_hash)
 }
 
 /// Streams `payload/req_seen/<hour>.jsonl`: lines are checked in batches on the rayon
@@ -541,5 +604,119 @@ pub fn check_bindings(
             ),
         ),
         None => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::canon::fast::arb;
+    use proptest::prelude::*;
+
+    const HOUR: &str = "20261123T19";
+
+    /// An entry line with the given values, its leaf hash computed, in canonicaljson.
+    fn entry_line(
+        index: u64,
+        denied: bool,
+        reason: Value,
+        extra: Option<(String, Value)>,
+    ) -> Vec<u8> {
+        let mut o = Object::new();
+        o.insert("client_sha256", "1b".repeat(32));
+        o.insert("decision", if denied { "denied" } else { "received" });
+        o.insert("hour", HOUR);
+        o.insert("index", index);
+        o.insert("reason", reason);
+        o.insert("request_sha256", "0a".repeat(32));
+        o.insert("trace_id_sha256", "2e".repeat(32));
+        if let Some((k, v)) = extra {
+            o.insert(k, v);
+        }
+        let h = compute_leaf_hash(&o).map(hex::encode).unwrap_or_default();
+        o.insert("leaf_hash", h);
+        canon::to_vec(&Value::Object(o), Dialect::CanonicalJson).unwrap_or_default()
+    }
+
+    /// The fast path (when it answers) gives exactly the tree path's line result.
+    fn same_as_tree(line: &[u8], no: u64, terminated: bool) -> bool {
+        let meta = LineMeta {
+            no,
+            terminated,
+            too_long: false,
+        };
+        let path = ledger_path(HOUR);
+        let fast = ledger_line_with(HOUR, &path, line, meta, true);
+        let tree = ledger_line_with(HOUR, &path, line, meta, false);
+        assert_eq!(
+            format!("{:?}", (&fast.findings, fast.bad, fast.leaf)),
+            format!("{:?}", (&tree.findings, tree.bad, tree.leaf)),
+            "{}",
+            String::from_utf8_lossy(line)
+        );
+        ledger_line_fast(HOUR, no - 1, line).is_some()
+    }
+
+    #[test]
+    fn fast_path_taken_for_valid_entries() {
+        assert!(same_as_tree(
+            &entry_line(0, false, Value::Null, None),
+            1,
+            true
+        ));
+        assert!(same_as_tree(
+            &entry_line(4, true, "quota_exceeded".into(), None),
+            5,
+            false
+        ));
+        // Wrong index, bad reason, extra field: the tree path reports.
+        assert!(!same_as_tree(
+            &entry_line(3, false, Value::Null, None),
+            1,
+            true
+        ));
+        assert!(!same_as_tree(
+            &entry_line(0, true, "nope".into(), None),
+            1,
+            true
+        ));
+        assert!(!same_as_tree(
+            &entry_line(0, true, Value::Null, None),
+            1,
+            true
+        ));
+        let extra = Some(("zz".to_string(), Value::from(1u64)));
+        assert!(!same_as_tree(
+            &entry_line(0, false, Value::Null, extra),
+            1,
+            true
+        ));
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 2048, failure_persistence: None, ..ProptestConfig::default() })]
+
+        /// Differential over generated entries, as written or edited once.
+        #[test]
+        fn fast_path_matches_tree(
+            index in 0u64..3,
+            no_off in prop_oneof![3 => Just(1u64), 1 => 1u64..4],
+            denied in any::<bool>(),
+            reason in prop_oneof![
+                2 => Just(Value::Null),
+                2 => prop::sample::select(vec!["quota_exceeded", "missing_login", "me@example.org", "a b"]).prop_map(Value::from),
+                1 => arb::value(),
+            ],
+            extra in prop::option::weighted(0.2, (arb::string(), arb::value())),
+            edit in prop::option::of((0u8..7, 0usize..4096, any::<u8>())),
+            terminated in any::<bool>(),
+        ) {
+            let line = entry_line(index, denied, reason, extra);
+            let line = match edit {
+                Some((op, at, b)) => arb::mutate(&line, op, at, b),
+                None => line,
+            };
+            same_as_tree(&line, index + no_off, terminated);
+        }
     }
 }

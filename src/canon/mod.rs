@@ -9,6 +9,7 @@
 //!
 //! Each is proven byte-identical to the real implementation by `scripts/canon_diff.py`.
 
+pub mod fast;
 mod number;
 mod parse;
 mod value;

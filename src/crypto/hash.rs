@@ -15,35 +15,53 @@ pub fn sha256_hex(b: &[u8]) -> String {
 /// Decodes exactly 64 lowercase hex digits. Uppercase is refused: evidence formats
 /// define their digests as lowercase, and two spellings of one digest are ambiguous.
 pub fn parse_hex32(s: &str) -> Option<[u8; 32]> {
-    let b = s.as_bytes();
+    parse_hex32_bytes(s.as_bytes())
+}
+
+/// [`parse_hex32`] on bytes (anything but 64 lowercase hex digits is refused).
+pub fn parse_hex32_bytes(b: &[u8]) -> Option<[u8; 32]> {
     if b.len() != 64 {
         return None;
     }
     let mut out = [0u8; 32];
-    let mut bad = 0u8;
-    for (o, p) in out.iter_mut().zip(b.chunks_exact(2)) {
-        let (hi, lo) = (LOWER_HEX[p[0] as usize], LOWER_HEX[p[1] as usize]);
-        bad |= (hi | lo) & 0x10;
-        *o = (hi << 4) | (lo & 0x0f);
+    for (o, p) in out.chunks_exact_mut(4).zip(b.chunks_exact(8)) {
+        let w = u64::from_le_bytes(p.try_into().ok()?);
+        o.copy_from_slice(&hex8(w)?.to_le_bytes());
     }
-    (bad == 0).then_some(out)
+    Some(out)
 }
 
-/// Value of each lowercase hex digit; 0x10 marks every other byte.
-const LOWER_HEX: [u8; 256] = {
-    let mut t = [0x10u8; 256];
-    let mut i = 0;
-    while i < 10 {
-        t[b'0' as usize + i] = i as u8;
-        i += 1;
+/// Eight lowercase hex digits (little-endian in `w`: the first digit is the low byte)
+/// decoded to four bytes (first byte low), or `None` if any is not `0-9a-f`. SWAR: all
+/// eight digits are checked and converted at once.
+#[inline]
+fn hex8(w: u64) -> Option<u32> {
+    const fn splat(b: u8) -> u64 {
+        u64::from_le_bytes([b; 8])
     }
-    let mut i = 0;
-    while i < 6 {
-        t[b'a' as usize + i] = 10 + i as u8;
-        i += 1;
+    const HI: u64 = splat(0x80);
+    if w & HI != 0 {
+        return None;
     }
-    t
-};
+    // With every byte below 0x80 these sums never carry into the next byte: the high
+    // bit of a byte of `w + splat(0x80 - lo)` is set iff that byte is >= lo.
+    let ge = |lo: u8| w.wrapping_add(splat(0x80 - lo)) & HI;
+    let digit = ge(b'0') & !ge(b'9' + 1);
+    let alpha = ge(b'a') & !ge(b'f' + 1);
+    if digit | alpha != HI {
+        return None;
+    }
+    // '0'..'9' -> low nibble; 'a'..'f' -> low nibble (1..6) + 9.
+    let nib = (w & splat(0x0f)) + (alpha >> 7) * 9;
+    // Pair each digit with the next: byte 2j becomes (nib[2j] << 4) | nib[2j+1].
+    let pairs = ((nib << 4) | (nib >> 8)) & 0x00ff_00ff_00ff_00ff;
+    Some(
+        (pairs & 0xff) as u32
+            | ((pairs >> 8) & 0xff00) as u32
+            | ((pairs >> 16) & 0xff_0000) as u32
+            | ((pairs >> 24) & 0xff00_0000) as u32,
+    )
+}
 
 /// True if every character is `0-9a-f`.
 pub fn is_lower_hex(s: &str) -> bool {
@@ -59,6 +77,21 @@ pub fn is_hex64(s: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn parse_hex32_decodes_like_hex() {
+        let mut x = 0x9e37_79b9_7f4a_7c15u64;
+        for _ in 0..2000 {
+            let mut b = [0u8; 32];
+            for c in b.iter_mut() {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                *c = x as u8;
+            }
+            assert_eq!(parse_hex32(&hex::encode(b)), Some(b));
+        }
+    }
 
     #[test]
     fn parse_hex32_accepts_only_64_lowercase_hex_digits() {
