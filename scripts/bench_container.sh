@@ -34,14 +34,25 @@ files = {}
 n_bin = 4
 for i in range(n_bin):
     files[f"artifacts/blob_{i}.bin"] = rng.randbytes(mb * 1024 * 1024 * 8 // 10 // n_bin)
-# ... and a compressible JSONL trace (~20%: about 5x that uncompressed).
+# ... and a compressible JSONL trace (~20%: about 5x that uncompressed): a hash chain
+# of events in the bundle format (SPEC.md section 6.3), canonical JSON as the manifest
+# declares, in the order of the trace grammar (req_seen, request_received, model_done...,
+# trace_finalizing), so evv does the per-line work of a real trace: the chain is intact;
+# the bundle lacks its ledger, records and signatures, so the verdict is not VALID.
+def canon(v):
+    return json.dumps(v, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 lines, size, k = [], 0, 0
 target = mb * 1024 * 1024 // 5 * 5
-while size < target:
-    line = json.dumps({"seq": k, "event": "model_done", "trace_id": "6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b",
-                       "prev_hash": hashlib.sha256(str(k).encode()).hexdigest(),
-                       "latency_ms": rng.randrange(1, 5000), "tokens": rng.randrange(1, 4096)},
-                      sort_keys=True, separators=(",", ":")) + "\n"
+prev = "0" * 64
+done = False
+while not done:
+    done = size >= target
+    kind = "trace_finalizing" if done else {0: "req_seen", 1: "request_received"}.get(k, "model_done")
+    ev = {"seq": k, "type": kind, "trace_id": "6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b",
+          "ts": "2026-01-02T03:04:%02d.%03dZ" % (k // 1000 % 60, k % 1000), "prev_hash": prev,
+          "data": {"latency_ms": rng.randrange(1, 5000), "tokens": rng.randrange(1, 4096)}}
+    ev["event_hash"] = prev = hashlib.sha256(canon(ev).encode()).hexdigest()
+    line = canon(ev) + "\n"
     lines.append(line); size += len(line); k += 1
 files["trace_events.jsonl"] = "".join(lines).encode()
 man = {"schema": "if.emotion.bundle.manifest/v1", "trace_id": "6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b",

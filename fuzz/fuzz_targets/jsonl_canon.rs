@@ -19,19 +19,31 @@ fuzz_target!(|data: &[u8]| {
         let keys = ["a", "data", "event_hash", "leaf_hash"];
         let m = canon::fast::members(line, &keys);
         if m.is_none() {
-            assert!(canon::fast::members_all(line, &keys).is_none(), "members_all sure alone");
+            assert!(
+                canon::fast::members_all(line, &keys).is_none(),
+                "members_all sure alone"
+            );
         }
         if let Some(m) = m {
             let v = canon::parse(line).expect("a line the fast path is sure of parses");
-            let o = v.as_object().expect("a line the fast path is sure of is an object");
+            let o = v
+                .as_object()
+                .expect("a line the fast path is sure of is an object");
             assert_eq!(m.count, o.len(), "member count");
             for d in [Dialect::Python, Dialect::CanonicalJson, Dialect::Jcs] {
                 let c = canon::to_vec(&v, d).expect("a sure line encodes");
-                assert_eq!(c, line, "{d:?}: the fast path was sure of a non-canonical line");
+                assert_eq!(
+                    c, line,
+                    "{d:?}: the fast path was sure of a non-canonical line"
+                );
             }
             // The early-exit variant agrees: sure iff every key is present.
             let all = canon::fast::members_all(line, &keys);
-            assert_eq!(all.is_some(), m.found.iter().all(Option::is_some), "members_all");
+            assert_eq!(
+                all.is_some(),
+                m.found.iter().all(Option::is_some),
+                "members_all"
+            );
             for (k, f) in keys.iter().zip(m.found) {
                 assert_eq!(f.is_some(), o.contains_key(k), "member {k} found");
                 if let Some(f) = f {
