@@ -106,6 +106,8 @@ pub fn parse_segmented(input: &[u8], segments: usize) -> Result<Value, ParseErro
 
 /// Size of the parser's recent-key table.
 const KEY_SLOTS: usize = 64;
+/// Shortest text for which the parser keeps a recent-key table.
+const KEY_TABLE_MIN: usize = 64 << 10;
 
 /// The byte-order mark refused before a JSON text.
 const BOM: &[u8] = &[0xEF, 0xBB, 0xBF];
@@ -201,7 +203,9 @@ struct Parser<'a> {
     members: Vec<(Key, Value)>,
     /// Recently seen keys (direct-mapped by length and three bytes), so that a key
     /// repeated through the document is one shared allocation.
-    keys: Box<[Option<Key>; KEY_SLOTS]>,
+    /// Only for texts of [`KEY_TABLE_MIN`] bytes or more: a JSON line would pay for the
+    /// table more than it saves.
+    keys: Option<Box<[Option<Key>; KEY_SLOTS]>>,
     /// Scratch stack of array items being parsed (same idea).
     items: Vec<Value>,
     /// Deepest nesting reached so far.
@@ -236,7 +240,7 @@ impl<'a> Parser<'a> {
             depth: 0,
             text,
             members: Vec::new(),
-            keys: Box::new([const { None }; KEY_SLOTS]),
+            keys: (b.len() >= KEY_TABLE_MIN).then(|| Box::new([const { None }; KEY_SLOTS])),
             items: Vec::new(),
             peak: 0,
             splices: Vec::new(),
@@ -482,6 +486,9 @@ impl<'a> Parser<'a> {
         let Some(t) = self.plain_str() else {
             return Ok(self.string()?.into());
         };
+        let Some(keys) = self.keys.as_deref_mut() else {
+            return Ok(t.into());
+        };
         let b = t.as_bytes();
         let slot = match (b.first(), b.last()) {
             (Some(&f), Some(&l)) => {
@@ -493,13 +500,13 @@ impl<'a> Parser<'a> {
             }
             _ => 0,
         };
-        if let Some(k) = &self.keys[slot] {
+        if let Some(k) = &keys[slot] {
             if k.as_bytes() == b {
                 return Ok(k.clone());
             }
         }
         let k: Key = t.into();
-        self.keys[slot] = Some(k.clone());
+        keys[slot] = Some(k.clone());
         Ok(k)
     }
 
