@@ -353,15 +353,14 @@ fn prepare_fast(line: &[u8]) -> Option<Event> {
     if m.sha256_without(line, &event_hash_m) != event_hash {
         return None;
     }
-    Some(Event {
+    Some(Event::new(
         seq,
-        uuid: fields::is_uuid(trace_id),
-        trace_id: trace_id.to_string(),
-        ty: EventType::from_name(ty).ok_or_else(|| ty.to_string()),
+        trace_id,
+        ty,
         prev_hash,
         event_hash,
-        hashes: [None, None, None],
-    })
+        [None, None, None],
+    ))
 }
 
 /// [`prepare`] by the general path: parse the line into a tree, check the fields,
@@ -408,15 +407,31 @@ fn prepare_tree(line: &[u8], dialects: &[Dialect]) -> Prepared {
             Err(e) => Some((canon::Code::Unencodable.into(), e.to_string())),
         };
     }
-    Prepared::Event(Box::new(Event {
-        seq,
-        uuid: fields::is_uuid(trace_id),
-        trace_id: trace_id.to_string(),
-        ty: EventType::from_name(ty).ok_or_else(|| ty.to_string()),
-        prev_hash,
-        event_hash,
-        hashes,
-    }))
+    Prepared::Event(Box::new(Event::new(
+        seq, trace_id, ty, prev_hash, event_hash, hashes,
+    )))
+}
+
+impl Event {
+    /// An event from its checked fields (both preparation paths build it here).
+    fn new(
+        seq: u64,
+        trace_id: &str,
+        ty: &str,
+        prev_hash: [u8; 32],
+        event_hash: [u8; 32],
+        hashes: [HashFailure; 3],
+    ) -> Self {
+        Event {
+            seq,
+            uuid: fields::is_uuid(trace_id),
+            trace_id: trace_id.to_string(),
+            ty: EventType::from_name(ty).ok_or_else(|| ty.to_string()),
+            prev_hash,
+            event_hash,
+            hashes,
+        }
+    }
 }
 
 /// The `data` object of an event line already prepared as well-formed (parsed again:
