@@ -225,11 +225,6 @@ fn key_cmp(a: &[u8], b: &[u8]) -> Ordering {
     a.len().cmp(&b.len())
 }
 
-/// True if `line` is certainly canonical in every dialect (a top-level object only).
-pub fn is_canonical(line: &[u8]) -> bool {
-    members(line, &[]).is_some()
-}
-
 struct Scanner<'a> {
     b: &'a [u8],
     i: usize,
