@@ -15,6 +15,7 @@ mod parse;
 mod value;
 
 pub use number::{js_number, python_float};
+pub(crate) use parse::value_at;
 pub use parse::{
     parse, parse_segmented, parse_str, ParseError, MAX_DEPTH, MAX_INT_DIGITS, PARALLEL_MIN_BYTES,
 };

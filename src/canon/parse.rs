@@ -104,6 +104,22 @@ pub fn parse_segmented(input: &[u8], segments: usize) -> Result<Value, ParseErro
     })
 }
 
+/// Parses the one JSON value that starts at `at` (no whitespace before it) as the
+/// one-threaded parser would at nesting `depth`, and returns it with the offset just
+/// past it. For callers that walk a document's outer structure themselves and parse
+/// only some members into values; errors carry positions in `input`.
+pub(crate) fn value_at(
+    input: &[u8],
+    at: usize,
+    depth: usize,
+) -> Result<(Value, usize), ParseError> {
+    let mut p = Parser::new(input, None);
+    p.i = at;
+    p.depth = depth;
+    let v = p.value()?;
+    Ok((v, p.i))
+}
+
 /// Size of the parser's recent-key table.
 const KEY_SLOTS: usize = 64;
 /// Shortest text for which the parser keeps a recent-key table.

@@ -65,6 +65,11 @@ impl LinkIssues {
         });
     }
 
+    /// True if no link failed.
+    pub fn is_empty(&self) -> bool {
+        self.groups.is_empty()
+    }
+
     /// True if `code` was recorded for any link.
     pub fn has(&self, code: Code) -> bool {
         self.groups.iter().any(|g| g.code == code)

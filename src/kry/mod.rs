@@ -14,6 +14,7 @@ mod action;
 mod agg;
 mod anchor;
 mod council;
+mod fast;
 mod magnitude;
 pub mod num;
 mod pqc;
@@ -273,12 +274,61 @@ pub fn verify_attestation_bytes(
     opts: &KryOptions,
     report: &mut Report,
 ) -> KryVerdict {
+    verify_bytes_with(name, bytes, opts, report, drop)
+}
+
+/// As [`verify_attestation_bytes`]. A savings attestation is first offered to the
+/// tree-free path (`fast`), which either gives exactly the findings of the general
+/// path or declines; when the general path parsed the document into a tree, `dispose`
+/// receives the tree afterwards (a caller about to exit may forget it rather than free
+/// millions of nodes one by one).
+pub fn verify_bytes_with(
+    name: &str,
+    bytes: &[u8],
+    opts: &KryOptions,
+    report: &mut Report,
+    dispose: impl FnOnce(Value),
+) -> KryVerdict {
+    let mut spec = Report::new(report.kind.clone(), report.input.clone());
+    if fast::savings(name, bytes, opts.anchor.as_ref(), &mut spec).is_some() {
+        let verdict = verdict_of(&spec);
+        return finish(name, bytes, spec, verdict, opts, report);
+    }
     let parsed = canon::parse(bytes);
-    verify_parsed(name, bytes, parsed.as_ref(), opts, report)
+    let verdict = verify_parsed(name, bytes, parsed.as_ref(), opts, report);
+    if let Ok(tree) = parsed {
+        dispose(tree);
+    }
+    verdict
+}
+
+/// The findings of the tree-free savings path alone, with the links split between at
+/// most `threads` threads, or `None` where it declines (the general path would then
+/// decide). For differential tests against [`verify_parsed`]; not part of the API.
+#[doc(hidden)]
+pub fn tree_free_savings(
+    name: &str,
+    bytes: &[u8],
+    anchor: Option<&SideInput>,
+    threads: usize,
+    report: &mut Report,
+) -> Option<KryVerdict> {
+    let mut spec = Report::new(report.kind.clone(), report.input.clone());
+    fast::savings_with(name, bytes, anchor, threads, &mut spec)?;
+    let verdict = verdict_of(&spec);
+    Some(finish(
+        name,
+        bytes,
+        spec,
+        verdict,
+        &KryOptions::default(),
+        report,
+    ))
 }
 
 /// As [`verify_attestation_bytes`], for a caller that already parsed `bytes` with
-/// [`canon::parse`] (and so may keep or discard the tree as it likes).
+/// [`canon::parse`] (and so may keep or discard the tree as it likes). This is always
+/// the general path.
 pub fn verify_parsed(
     name: &str,
     bytes: &[u8],
@@ -312,11 +362,7 @@ pub fn verify_parsed(
                     }
                 }
             }
-            if spec.failures().next().is_some() || !spec.suppressed().is_empty() {
-                KryVerdict::Invalid
-            } else {
-                KryVerdict::Valid
-            }
+            verdict_of(&spec)
         }
         Ok(other) => {
             spec.fail(
@@ -330,6 +376,28 @@ pub fn verify_parsed(
             KryVerdict::Invalid
         }
     };
+    finish(name, bytes, spec, verdict, opts, report)
+}
+
+/// The spec verdict of a document's checks: VALID unless something failed.
+fn verdict_of(spec: &Report) -> KryVerdict {
+    if spec.failures().next().is_some() || !spec.suppressed().is_empty() {
+        KryVerdict::Invalid
+    } else {
+        KryVerdict::Valid
+    }
+}
+
+/// States the verdict, moves the spec findings into `report`, then checks the
+/// signature and the council, which never change the spec verdict.
+fn finish(
+    name: &str,
+    bytes: &[u8],
+    mut spec: Report,
+    verdict: KryVerdict,
+    opts: &KryOptions,
+    report: &mut Report,
+) -> KryVerdict {
     spec.fact("kry_verdict", verdict.as_str());
     report.absorb(spec);
     if let Some(sig) = &opts.signature {
@@ -344,6 +412,18 @@ pub fn verify_parsed(
 /// SHA-256 of the CPython-canonical bytes of `doc` with member `key` replaced by the
 /// empty string, streamed into the hasher without copying the document.
 pub(crate) fn hash_with_blank(doc: &Object, key: &str) -> [u8; 32] {
+    hash_spliced(doc, key, None)
+}
+
+/// As [`hash_with_blank`]; with `splice = Some((name, parts))` the member `name` is
+/// written as the JSON array whose elements' canonical bytes are `parts` concatenated
+/// (each part holds whole elements joined by commas, empty parts are skipped) instead
+/// of its value in `doc`.
+pub(crate) fn hash_spliced(
+    doc: &Object,
+    key: &str,
+    splice: Option<(&str, &[Vec<u8>])>,
+) -> [u8; 32] {
     // Staged through a block buffer: the document is millions of tiny pieces.
     let mut h = canon::Buffered::new(Sha256::new());
     h.put(b"{");
@@ -355,10 +435,21 @@ pub(crate) fn hash_with_blank(doc: &Object, key: &str) -> [u8; 32] {
         // encoding cannot fail; an error would only drop bytes and force a mismatch.
         let _ = canon::write(&Value::String(k.to_owned()), Dialect::Python, &mut h);
         h.put(b":");
-        if k == key {
-            h.put(b"\"\"");
-        } else {
-            let _ = canon::write(v, Dialect::Python, &mut h);
+        match splice {
+            _ if k == key => h.put(b"\"\""),
+            Some((name, parts)) if k == name => {
+                h.put(b"[");
+                for (j, part) in parts.iter().filter(|p| !p.is_empty()).enumerate() {
+                    if j > 0 {
+                        h.put(b",");
+                    }
+                    h.put(part);
+                }
+                h.put(b"]");
+            }
+            _ => {
+                let _ = canon::write(v, Dialect::Python, &mut h);
+            }
         }
     }
     h.put(b"}");

@@ -22,7 +22,7 @@ const USD_PER_KRY: f64 = 0.000025;
 
 /// How a link's hash_version reads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Version {
+pub(super) enum Version {
     /// An integer (possibly absent = legacy 1).
     Int(i64),
     /// Not an integer: cannot be interpreted.
@@ -53,30 +53,78 @@ pub struct LinkView<'a> {
     receipt_id: Option<&'a Value>,
 }
 
+/// The members a savings link's checks read, in the slot order of [`LinkView::from_slots`].
+#[cfg(test)]
+const LINK_FIELDS: [&str; 13] = [
+    "seq",
+    "event_type",
+    "kry_minted",
+    "ts",
+    "receipt_hash",
+    "chain_hash",
+    "evidence_tier",
+    "tokens_saved",
+    "earn_rate",
+    "metered_tokens",
+    "hash_version",
+    "supersedes",
+    "receipt_id",
+];
+
+/// The slot of `key` in [`LINK_FIELDS`]. Dispatches on length and first byte, then
+/// compares once: this runs for every member of every link.
+pub(super) fn link_slot(key: &str) -> Option<usize> {
+    let k = key.as_bytes();
+    let (slot, name): (usize, &[u8]) = match (k.len(), *k.first()?) {
+        (3, b's') => (0, b"seq"),
+        (10, b'e') => (1, b"event_type"),
+        (10, b'k') => (2, b"kry_minted"),
+        (2, b't') => (3, b"ts"),
+        (12, b'r') => (4, b"receipt_hash"),
+        (10, b'c') => (5, b"chain_hash"),
+        (13, b'e') => (6, b"evidence_tier"),
+        (12, b't') => (7, b"tokens_saved"),
+        (9, b'e') => (8, b"earn_rate"),
+        (14, b'm') => (9, b"metered_tokens"),
+        (12, b'h') => (10, b"hash_version"),
+        (10, b's') => (11, b"supersedes"),
+        (10, b'r') => (12, b"receipt_id"),
+        _ => return None,
+    };
+    (k == name).then_some(slot)
+}
+
 impl<'a> LinkView<'a> {
     /// Reads the members of `link` (one linear pass instead of a lookup per member).
     pub fn of(link: &'a Object) -> Self {
-        let mut v = LinkView::default();
+        let mut slots = [None; 13];
         for (k, x) in link.iter() {
-            let slot = match k {
-                "seq" => &mut v.seq,
-                "event_type" => &mut v.event_type,
-                "kry_minted" => &mut v.kry_minted,
-                "ts" => &mut v.ts,
-                "receipt_hash" => &mut v.receipt_hash,
-                "chain_hash" => &mut v.chain_hash,
-                "evidence_tier" => &mut v.evidence_tier,
-                "tokens_saved" => &mut v.tokens_saved,
-                "earn_rate" => &mut v.earn_rate,
-                "metered_tokens" => &mut v.metered_tokens,
-                "hash_version" => &mut v.hash_version,
-                "supersedes" => &mut v.supersedes,
-                "receipt_id" => &mut v.receipt_id,
-                _ => continue,
-            };
-            *slot = Some(x);
+            if let Some(s) = link_slot(k) {
+                slots[s] = Some(x);
+            }
         }
-        v
+        Self::from_slots(slots)
+    }
+
+    /// The view of members given by slot ([`LINK_FIELDS`] order).
+    pub(super) fn from_slots(s: [Option<&'a Value>; 13]) -> Self {
+        let [seq, event_type, kry_minted, ts, receipt_hash, chain_hash, evidence_tier, tokens_saved, earn_rate, metered_tokens, hash_version, supersedes, receipt_id] =
+            s;
+        LinkView {
+            seq,
+            event_type,
+            kry_minted,
+            ts,
+            receipt_hash,
+            chain_hash,
+            evidence_tier,
+            tokens_saved,
+            earn_rate,
+            metered_tokens,
+            hash_version,
+            supersedes,
+            receipt_id,
+        }
     }
 }
 
@@ -153,18 +201,34 @@ fn chain_hash_of(
     receipt_hash: &[u8],
     link: &LinkView<'_>,
     version: i64,
-    block: &mut Vec<u8>,
+    tail: &mut Vec<u8>,
 ) -> [u8; 64] {
+    chain_tail(receipt_hash, link, version, tail);
+    hash_tail(prev, tail)
+}
+
+/// The part of a link's chain-hash preimage after `prev:`: `receipt_hash:public_block`
+/// (hash_version >= 4) or `receipt_hash` (earlier), written into `tail`.
+pub(super) fn chain_tail(
+    receipt_hash: &[u8],
+    link: &LinkView<'_>,
+    version: i64,
+    tail: &mut Vec<u8>,
+) {
+    tail.clear();
+    tail.extend_from_slice(receipt_hash);
+    if version >= 4 {
+        tail.push(b':');
+        public_block_of(link, version, tail);
+    }
+}
+
+/// `hex(SHA256(prev:tail))`, the chain hash of a link whose [`chain_tail`] is `tail`.
+pub(super) fn hash_tail(prev: &[u8; 64], tail: &[u8]) -> [u8; 64] {
     let mut h = Sha256::new();
     h.update(prev);
     h.update(b":");
-    h.update(receipt_hash);
-    if version >= 4 {
-        block.clear();
-        public_block_of(link, version, block);
-        h.update(b":");
-        h.update(&block[..]);
-    }
+    h.update(tail);
     let digest: [u8; 32] = h.finalize().into();
     let mut out = [0u8; 64];
     // hex of 32 bytes is exactly 64 bytes
@@ -173,7 +237,7 @@ fn chain_hash_of(
 }
 
 /// `str(x)` of the receipt_hash as Python's f-string would show it, for the preimage.
-fn receipt_hash_text(v: Option<&Value>) -> std::borrow::Cow<'_, [u8]> {
+pub(super) fn receipt_hash_text(v: Option<&Value>) -> std::borrow::Cow<'_, [u8]> {
     use std::borrow::Cow;
     match v {
         Some(Value::String(s)) => Cow::Borrowed(s.as_bytes()),
@@ -196,15 +260,209 @@ fn link_locator(link: &LinkView<'_>) -> String {
 }
 
 /// What the scan of the links derived.
-struct Scan<'a> {
-    total: f64,
-    tiers: TierTotals,
-    event_counts: BTreeMap<&'a str, u64>,
-    head: [u8; 64],
-    targets: Targets<'a>,
-    promotions: Vec<Promotion<'a>>,
-    anchor_link: Option<Option<String>>,
-    links: usize,
+pub(super) struct Scan<'a> {
+    pub(super) total: f64,
+    pub(super) tiers: TierTotals,
+    pub(super) event_counts: BTreeMap<&'a str, u64>,
+    pub(super) head: [u8; 64],
+    pub(super) targets: Targets<'a>,
+    pub(super) promotions: Vec<Promotion<'a>>,
+    pub(super) anchor_link: Option<Option<String>>,
+    pub(super) links: usize,
+}
+
+/// What checks 1 and 2 (field shapes, version) read from one link.
+pub(super) struct Shape<'a> {
+    pub(super) seq: Option<u64>,
+    pub(super) kry: Option<f64>,
+    pub(super) tier: Option<&'a str>,
+    pub(super) version: Version,
+}
+
+impl Shape<'_> {
+    /// The version the chain hash is computed with: a non-integer version is hashed
+    /// with the newest block shape.
+    pub(super) fn hash_version(&self) -> i64 {
+        match self.version {
+            Version::Int(v) => v,
+            Version::Bad => 7,
+        }
+    }
+}
+
+/// Checks 1 (field shapes) and 2 (version range) of link `i`, which need no other link.
+pub(super) fn check_shape<'a>(i: usize, lv: &LinkView<'a>, issues: &mut LinkIssues) -> Shape<'a> {
+    let loc = || link_locator(lv);
+    let seq = lv.seq.and_then(Value::as_u64);
+    if seq.is_none() {
+        issues.add(
+            Code::LinkField,
+            "seq is not an integer >= 0".into(),
+            i,
+            "seq",
+            loc,
+        );
+    }
+    for (key, val) in [
+        ("receipt_hash", lv.receipt_hash),
+        ("chain_hash", lv.chain_hash),
+        ("event_type", lv.event_type),
+    ] {
+        if !matches!(val, Some(Value::String(x)) if !x.is_empty()) {
+            issues.add(
+                Code::LinkField,
+                format!("{key} is not a non-empty string"),
+                i,
+                key,
+                loc,
+            );
+        }
+    }
+    let kry = finite(lv.kry_minted).filter(|k| *k >= 0.0);
+    if kry.is_none() {
+        issues.add(
+            Code::LinkField,
+            "kry_minted is not a finite number >= 0".into(),
+            i,
+            "kry_minted",
+            loc,
+        );
+    }
+    let tier = match lv.evidence_tier {
+        Some(Value::String(t)) => Some(t.as_str()),
+        _ => {
+            issues.add(
+                Code::LinkField,
+                "evidence_tier is not a string".into(),
+                i,
+                "evidence_tier",
+                loc,
+            );
+            None
+        }
+    };
+    let version = match lv.hash_version {
+        None => Version::Int(LEGACY_VERSION),
+        Some(Value::Number(n)) => n.as_i64().map_or(Version::Bad, Version::Int),
+        Some(_) => Version::Bad,
+    };
+    match version {
+        Version::Int(v) if VERSIONS.contains(&v) => {}
+        Version::Int(v) => {
+            let summary = if lv.hash_version.is_some() {
+                format!("hash_version {v} is outside 4..7 (fail closed)")
+            } else {
+                "hash_version is absent (legacy, read as 1), outside 4..7 (fail closed)".to_string()
+            };
+            issues.add(Code::HashVersion, summary, i, "hash_version", loc);
+        }
+        Version::Bad => issues.add(
+            Code::HashVersion,
+            "hash_version is not an integer (fail closed)".into(),
+            i,
+            "hash_version",
+            loc,
+        ),
+    }
+    Shape {
+        seq,
+        kry,
+        tier,
+        version,
+    }
+}
+
+/// Check 2b: link `i`'s version against the highest version before it.
+pub(super) fn check_rollback(
+    i: usize,
+    lv: &LinkView<'_>,
+    version: Version,
+    max_version: &mut Option<i64>,
+    issues: &mut LinkIssues,
+) {
+    if let Version::Int(v) = version {
+        if let Some(m) = max_version.filter(|m| v < *m) {
+            issues.add(
+                Code::VersionRollback,
+                format!("hash_version {v} after an earlier link's {m} (partial-tail rollback)"),
+                i,
+                "hash_version",
+                || link_locator(lv),
+            );
+        }
+        *max_version = Some(max_version.map_or(v, |m| m.max(v)));
+    }
+}
+
+/// Checks 4 (tier binding), 5 (magnitude) and 6 (tier schema) of link `i`, which need
+/// no other link.
+pub(super) fn check_claims(
+    i: usize,
+    lv: &LinkView<'_>,
+    shape: &Shape<'_>,
+    issues: &mut LinkIssues,
+) {
+    let loc = || link_locator(lv);
+    // 4. Tier binding.
+    if let (Version::Int(v), Some(t)) = (shape.version, shape.tier) {
+        if v < 4 && t != SELF_REPORTED {
+            issues.add(
+                Code::TierUnbound,
+                format!("evidence_tier {t:?} on a hash_version {v} link, which does not bind its tier (only self_reported is allowed before v4)"),
+                i,
+                "evidence_tier",
+                loc,
+            );
+        }
+    }
+    // 5. Magnitude.
+    let event_type = lv.event_type.and_then(Value::as_str).unwrap_or("");
+    let declared_input = |v: Option<&Value>| !matches!(v, None | Some(Value::Null));
+    if declared_input(lv.earn_rate) && declared_input(lv.tokens_saved) {
+        match (finite(lv.tokens_saved), finite(lv.earn_rate)) {
+            (Some(ts), Some(er)) => {
+                if let Some(k) = shape.kry {
+                    magnitude::check(issues, i, event_type, ts, er, k);
+                }
+            }
+            _ => issues.add(
+                Code::LinkField,
+                "earn_rate or tokens_saved is declared but not a finite number".into(),
+                i,
+                "earn_rate",
+                loc,
+            ),
+        }
+    }
+    // 6. Tier schema.
+    if shape.tier == Some("provider_metered") {
+        let ts_ok = finite(lv.ts).is_some_and(|t| t >= 0.0);
+        let mt_ok = matches!(lv.metered_tokens, Some(Value::Array(a))
+            if a.len() == 2 && a.iter().all(|x| matches!(x, Value::Number(n) if n.is_int() && n.as_i64().is_none_or(|v| v >= 0) && !n.as_f64().is_sign_negative())));
+        if !ts_ok {
+            issues.add(
+                Code::MeteredInvalid,
+                "provider_metered link without a numeric ts >= 0".into(),
+                i,
+                "ts",
+                loc,
+            );
+        }
+        if !mt_ok {
+            issues.add(
+                Code::MeteredInvalid,
+                "provider_metered link without metered_tokens = [prompt, completion] of non-negative integers".into(),
+                i,
+                "metered_tokens",
+                loc,
+            );
+        }
+    }
+}
+
+/// The tiers whose zero-value links with a `supersedes` promote an earlier receipt.
+pub(super) fn is_promotion(tier: &str, supersedes: &str, kry: f64) -> bool {
+    (tier == "tlsn_attested" || tier == "tee_attested") && !supersedes.is_empty() && kry <= 0.0
 }
 
 fn scan_links<'a>(
@@ -230,9 +488,7 @@ fn scan_links<'a>(
     let mut prev_declared: Option<&str> = Some(GENESIS);
     let mut max_version: Option<i64> = None;
     let mut block = Vec::with_capacity(512);
-    let mut chain_breaks = 0u64;
-    let mut chain_cascades = 0u64;
-    let mut legacy_links = 0u64;
+    let mut tally = ChainTally::default();
     for (i, lv) in links.iter().enumerate() {
         let Value::Object(link) = lv else {
             issues.add(
@@ -247,99 +503,12 @@ fn scan_links<'a>(
         };
         let lv = LinkView::of(link);
         let loc = || link_locator(&lv);
-        // 1. Field shapes.
-        let seq = lv.seq.and_then(Value::as_u64);
-        if seq.is_none() {
-            issues.add(
-                Code::LinkField,
-                "seq is not an integer >= 0".into(),
-                i,
-                "seq",
-                loc,
-            );
-        }
-        for (key, val) in [
-            ("receipt_hash", lv.receipt_hash),
-            ("chain_hash", lv.chain_hash),
-            ("event_type", lv.event_type),
-        ] {
-            if !matches!(val, Some(Value::String(x)) if !x.is_empty()) {
-                issues.add(
-                    Code::LinkField,
-                    format!("{key} is not a non-empty string"),
-                    i,
-                    key,
-                    loc,
-                );
-            }
-        }
-        let kry = finite(lv.kry_minted).filter(|k| *k >= 0.0);
-        if kry.is_none() {
-            issues.add(
-                Code::LinkField,
-                "kry_minted is not a finite number >= 0".into(),
-                i,
-                "kry_minted",
-                loc,
-            );
-        }
-        let tier = match lv.evidence_tier {
-            Some(Value::String(t)) => Some(t.as_str()),
-            _ => {
-                issues.add(
-                    Code::LinkField,
-                    "evidence_tier is not a string".into(),
-                    i,
-                    "evidence_tier",
-                    loc,
-                );
-                None
-            }
-        };
-        // 2. Version.
-        let version = match lv.hash_version {
-            None => Version::Int(LEGACY_VERSION),
-            Some(Value::Number(n)) => n.as_i64().map_or(Version::Bad, Version::Int),
-            Some(_) => Version::Bad,
-        };
-        match version {
-            Version::Int(v) if VERSIONS.contains(&v) => {}
-            Version::Int(v) => {
-                let summary = if lv.hash_version.is_some() {
-                    format!("hash_version {v} is outside 4..7 (fail closed)")
-                } else {
-                    "hash_version is absent (legacy, read as 1), outside 4..7 (fail closed)"
-                        .to_string()
-                };
-                issues.add(Code::HashVersion, summary, i, "hash_version", loc);
-            }
-            Version::Bad => issues.add(
-                Code::HashVersion,
-                "hash_version is not an integer (fail closed)".into(),
-                i,
-                "hash_version",
-                loc,
-            ),
-        }
-        if let Version::Int(v) = version {
-            if let Some(m) = max_version.filter(|m| v < *m) {
-                issues.add(
-                    Code::VersionRollback,
-                    format!("hash_version {v} after an earlier link's {m} (partial-tail rollback)"),
-                    i,
-                    "hash_version",
-                    loc,
-                );
-            }
-            max_version = Some(max_version.map_or(v, |m| m.max(v)));
-        }
-        // 3. Chain. A non-integer version is hashed with the newest block shape.
-        let hv = match version {
-            Version::Int(v) => v,
-            Version::Bad => 7,
-        };
+        let shape = check_shape(i, &lv, &mut issues);
+        check_rollback(i, &lv, shape.version, &mut max_version, &mut issues);
+        // 3. Chain.
+        let hv = shape.hash_version();
         if hv < 4 {
-            legacy_links += 1;
+            tally.legacy += 1;
         }
         let rh = receipt_hash_text(lv.receipt_hash);
         let recomputed = chain_hash_of(&prev, &rh, &lv, hv, &mut block);
@@ -353,10 +522,10 @@ fn scan_links<'a>(
             let extends_broken = local.is_some_and(|l| declared.map(str::as_bytes) == Some(&l[..]));
             let rc = String::from_utf8_lossy(&recomputed).into_owned();
             let summary = if extends_broken {
-                chain_cascades += 1;
+                tally.cascades += 1;
                 "chain_hash is consistent with its declared predecessor but not with the recomputed chain (it extends an earlier break)".to_string()
             } else {
-                chain_breaks += 1;
+                tally.breaks += 1;
                 "recomputed chain_hash differs from the declared one (a bound field was altered, or a link inserted, removed or reordered)".to_string()
             };
             issues.add(Code::ChainHash, summary, i, "chain_hash", || {
@@ -370,65 +539,11 @@ fn scan_links<'a>(
         }
         prev = recomputed;
         prev_declared = declared;
-        // 4. Tier binding.
-        if let (Version::Int(v), Some(t)) = (version, tier) {
-            if v < 4 && t != SELF_REPORTED {
-                issues.add(
-                    Code::TierUnbound,
-                    format!("evidence_tier {t:?} on a hash_version {v} link, which does not bind its tier (only self_reported is allowed before v4)"),
-                    i,
-                    "evidence_tier",
-                    loc,
-                );
-            }
-        }
-        // 5. Magnitude.
-        let event_type = lv.event_type.and_then(Value::as_str).unwrap_or("");
-        let declared_input = |v: Option<&Value>| !matches!(v, None | Some(Value::Null));
-        if declared_input(lv.earn_rate) && declared_input(lv.tokens_saved) {
-            match (finite(lv.tokens_saved), finite(lv.earn_rate)) {
-                (Some(ts), Some(er)) => {
-                    if let Some(k) = kry {
-                        magnitude::check(&mut issues, i, event_type, ts, er, k);
-                    }
-                }
-                _ => issues.add(
-                    Code::LinkField,
-                    "earn_rate or tokens_saved is declared but not a finite number".into(),
-                    i,
-                    "earn_rate",
-                    loc,
-                ),
-            }
-        }
-        // 6. Tier schema.
-        if tier == Some("provider_metered") {
-            let ts_ok = finite(lv.ts).is_some_and(|t| t >= 0.0);
-            let mt_ok = matches!(lv.metered_tokens, Some(Value::Array(a))
-                if a.len() == 2 && a.iter().all(|x| matches!(x, Value::Number(n) if n.is_int() && n.as_i64().is_none_or(|v| v >= 0) && !n.as_f64().is_sign_negative())));
-            if !ts_ok {
-                issues.add(
-                    Code::MeteredInvalid,
-                    "provider_metered link without a numeric ts >= 0".into(),
-                    i,
-                    "ts",
-                    loc,
-                );
-            }
-            if !mt_ok {
-                issues.add(
-                    Code::MeteredInvalid,
-                    "provider_metered link without metered_tokens = [prompt, completion] of non-negative integers".into(),
-                    i,
-                    "metered_tokens",
-                    loc,
-                );
-            }
-        }
+        check_claims(i, &lv, &shape, &mut issues);
         // Accumulate.
-        let k = kry.unwrap_or(0.0);
+        let k = shape.kry.unwrap_or(0.0);
         s.total += k;
-        if let Some(t) = tier {
+        if let Some(t) = shape.tier {
             s.tiers.add(t, k);
         }
         if let Some(Value::String(e)) = lv.event_type {
@@ -440,14 +555,15 @@ fn scan_links<'a>(
             }
         }
         // Overlay bookkeeping (duplicates are found after the scan).
-        if let (Some(Value::String(id)), Version::Int(v), Some(t)) = (lv.receipt_id, version, tier)
+        if let (Some(Value::String(id)), Version::Int(v), Some(t)) =
+            (lv.receipt_id, shape.version, shape.tier)
         {
             if !id.is_empty() && v >= 6 {
                 s.targets.push(id, t, k, i);
             }
         }
-        if let (Some(t), Some(Value::String(sup))) = (tier, lv.supersedes) {
-            if (t == "tlsn_attested" || t == "tee_attested") && !sup.is_empty() && k <= 0.0 {
+        if let (Some(t), Some(Value::String(sup))) = (shape.tier, lv.supersedes) {
+            if is_promotion(t, sup, k) {
                 s.promotions.push(Promotion {
                     supersedes: sup,
                     tier: t,
@@ -455,7 +571,7 @@ fn scan_links<'a>(
                 });
             }
         }
-        if let (Some(c), Some(sq)) = (anchor_count, seq) {
+        if let (Some(c), Some(sq)) = (anchor_count, shape.seq) {
             if sq == c && s.anchor_link.is_none() {
                 s.anchor_link = Some(declared.map(str::to_owned));
             }
@@ -476,23 +592,46 @@ fn scan_links<'a>(
             || link_locator(&lv),
         );
     }
-    let n = links.len();
+    report_scan(file, links.len(), issues, &tally, report);
+    s
+}
+
+/// Counts of the chain check the findings report.
+#[derive(Default)]
+pub(super) struct ChainTally {
+    /// Links hashed with the pre-v4 formula.
+    pub(super) legacy: u64,
+    /// Links that break the chain themselves.
+    pub(super) breaks: u64,
+    /// Later links that only extend a break.
+    pub(super) cascades: u64,
+}
+
+/// Reports the outcome of the link scan over `n` links: the passes of the chain,
+/// version and magnitude rules, then one failure per group of `issues`.
+pub(super) fn report_scan(
+    file: &str,
+    n: usize,
+    issues: LinkIssues,
+    tally: &ChainTally,
+    report: &mut Report,
+) {
     let subject = Subject::file(file).field("links");
     if !issues.has(Code::ChainHash) {
         report.pass(
             Code::ChainHash,
             subject.clone(),
-            if legacy_links > 0 {
-                format!("{n} link(s): every chain_hash recomputed from genesis matches ({legacy_links} of them under the pre-v4 formula prev:receipt_hash, which binds no public field)")
+            if tally.legacy > 0 {
+                format!("{n} link(s): every chain_hash recomputed from genesis matches ({} of them under the pre-v4 formula prev:receipt_hash, which binds no public field)", tally.legacy)
             } else {
                 format!("{n} link(s): every chain_hash recomputed from genesis matches")
             },
         );
-    } else if chain_cascades > 0 {
+    } else if tally.cascades > 0 {
         report.warn(
             Code::ChainHash,
             subject.clone(),
-            format!("{chain_breaks} link(s) break the chain; {chain_cascades} later link(s) fail only because the chain is re-derived from genesis through the break"),
+            format!("{} link(s) break the chain; {} later link(s) fail only because the chain is re-derived from genesis through the break", tally.breaks, tally.cascades),
         );
     }
     if !issues.has(Code::HashVersion) && !issues.has(Code::VersionRollback) {
@@ -515,16 +654,50 @@ fn scan_links<'a>(
         );
     }
     issues.emit(report, file, n);
-    s
 }
 
-/// Verifies a savings attestation. Returns the recomputed chain head.
+/// Verifies a savings attestation.
 pub fn verify(file: &str, doc: &Object, report: &mut Report, anchor_in: Option<&SideInput>) {
-    let subject = |f: &str| Subject::file(file).field(f.to_string());
     let anchor: Option<Anchor> = anchor_in.and_then(|a| anchor::parse(a, report));
-
-    // Envelope presence and shapes.
     let links = super::links_of(file, doc, report);
+    check_envelope(file, doc, links.len(), report);
+
+    // The seal covers the whole document and is independent of the link scan: compute
+    // both at once (the scan itself is sequential, each link chaining on the last).
+    let sealed = is_sealed(doc);
+    let (scan, seal) = std::thread::scope(|sc| {
+        // Without a thread (resource limits) the seal is computed after the scan.
+        let seal = sealed
+            .then(|| {
+                std::thread::Builder::new()
+                    .spawn_scoped(sc, || hash_with_blank(doc, "attestation_hash"))
+                    .ok()
+            })
+            .flatten();
+        let scan = scan_links(file, links, anchor.as_ref().map(|a| a.count), report);
+        let seal = seal.map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)));
+        (scan, seal)
+    });
+    let seal = seal.or_else(|| sealed.then(|| hash_with_blank(doc, "attestation_hash")));
+    conclude(
+        file,
+        doc,
+        scan,
+        seal,
+        anchor.as_ref().zip(anchor_in),
+        report,
+    );
+}
+
+/// True if the attestation carries a non-empty `attestation_hash` string (only then is
+/// the seal recomputed).
+pub(super) fn is_sealed(doc: &Object) -> bool {
+    matches!(doc.get("attestation_hash"), Some(Value::String(h)) if !h.is_empty())
+}
+
+/// The envelope's `receipts` and `chain_valid` against `n` links.
+pub(super) fn check_envelope(file: &str, doc: &Object, n: usize, report: &mut Report) {
+    let subject = |f: &str| Subject::file(file).field(f.to_string());
     match doc.get("receipts") {
         None => report.fail(
             Code::FieldMissing,
@@ -532,7 +705,7 @@ pub fn verify(file: &str, doc: &Object, report: &mut Report, anchor_in: Option<&
             "receipts is absent",
         ),
         Some(v) => match v.as_u64() {
-            Some(r) if r == links.len() as u64 => report.pass(
+            Some(r) if r == n as u64 => report.pass(
                 Code::ReceiptsMismatch,
                 subject("receipts"),
                 format!("receipts {r} equals the number of links"),
@@ -540,7 +713,7 @@ pub fn verify(file: &str, doc: &Object, report: &mut Report, anchor_in: Option<&
             Some(r) => report.fail(
                 Code::ReceiptsMismatch,
                 subject("receipts"),
-                format!("receipts declares {r} but links holds {}", links.len()),
+                format!("receipts declares {r} but links holds {n}"),
             ),
             None => report.fail(
                 Code::FieldInvalid,
@@ -566,24 +739,20 @@ pub fn verify(file: &str, doc: &Object, report: &mut Report, anchor_in: Option<&
             ),
         ),
     }
+}
 
-    // The seal covers the whole document and is independent of the link scan: compute
-    // both at once (the scan itself is sequential, each link chaining on the last).
-    let sealed = matches!(doc.get("attestation_hash"), Some(Value::String(h)) if !h.is_empty());
-    let (mut scan, seal) = std::thread::scope(|sc| {
-        // Without a thread (resource limits) the seal is computed after the scan.
-        let seal = sealed
-            .then(|| {
-                std::thread::Builder::new()
-                    .spawn_scoped(sc, || hash_with_blank(doc, "attestation_hash"))
-                    .ok()
-            })
-            .flatten();
-        let scan = scan_links(file, links, anchor.as_ref().map(|a| a.count), report);
-        let seal = seal.map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)));
-        (scan, seal)
-    });
-
+/// Everything after the link scan: the promotion overlay, amounts, event counts, chain
+/// head, veracity, the attestation hash (`seal`, the recomputed hash when the document
+/// is sealed) and the anchor. `doc`'s `links` member is not read.
+pub(super) fn conclude(
+    file: &str,
+    doc: &Object,
+    mut scan: Scan<'_>,
+    seal: Option<[u8; 32]>,
+    anchor: Option<(&Anchor, &SideInput)>,
+    report: &mut Report,
+) {
+    let subject = |f: &str| Subject::file(file).field(f.to_string());
     // Promotion overlay (§3.7).
     let applied = veracity::apply_overlay(&mut scan.tiers, &mut scan.targets, &scan.promotions);
     if !scan.promotions.is_empty() {
@@ -686,7 +855,7 @@ pub fn verify(file: &str, doc: &Object, report: &mut Report, anchor_in: Option<&
         Some(Value::String(h)) => report.fail(
             Code::ChainHead,
             subject("chain_head"),
-            if links.is_empty() {
+            if scan.links == 0 {
                 format!("chain_head {h} must be the genesis value (64 zeros) for an empty chain")
             } else {
                 format!("chain_head declares {h}, the chain recomputed from genesis ends at {head}")
@@ -716,7 +885,8 @@ pub fn verify(file: &str, doc: &Object, report: &mut Report, anchor_in: Option<&
             "attestation_hash is empty: the attestation is not sealed",
         ),
         Some(Value::String(h)) => {
-            let got = hex::encode(seal.unwrap_or_else(|| hash_with_blank(doc, "attestation_hash")));
+            // `seal` is present whenever the hash is a non-empty string.
+            let got = seal.map(hex::encode).unwrap_or_default();
             if *h == got {
                 report.pass(
                     Code::AttestationHash,
@@ -742,7 +912,7 @@ pub fn verify(file: &str, doc: &Object, report: &mut Report, anchor_in: Option<&
     }
 
     // Anchor (§3.8).
-    if let (Some(a), Some(input)) = (anchor.as_ref(), anchor_in) {
+    if let Some((a, input)) = anchor {
         anchor::check(
             file,
             &input.name,
@@ -789,5 +959,28 @@ fn compare_amount(
             subject,
             format!("{key} must be a number, found {}", other.type_name()),
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn link_slots_follow_the_field_list() {
+        for (i, k) in LINK_FIELDS.iter().enumerate() {
+            assert_eq!(link_slot(k), Some(i), "{k}");
+        }
+        for k in [
+            "sealed_evidence",
+            "",
+            "sea",
+            "tx",
+            "receipt_idx",
+            "seq ",
+            "Seq",
+        ] {
+            assert_eq!(link_slot(k), None, "{k}");
+        }
     }
 }

@@ -21,6 +21,14 @@ pub struct TierTotals {
 impl TierTotals {
     /// Adds `v` to `tier` (creating it at 0.0 first).
     pub fn add(&mut self, tier: &str, v: f64) {
+        // An attestation names a handful of tiers: a short scan beats hashing the name
+        // for every link. The map serves documents with many.
+        if self.order.len() <= 8 {
+            if let Some(e) = self.order.iter_mut().find(|e| e.0 == tier) {
+                e.1 += v;
+                return;
+            }
+        }
         match self.index.get(tier) {
             Some(&i) => self.order[i].1 += v,
             None => {

@@ -1,0 +1,1287 @@
+//! The tree-free path for savings attestations (KRY-SPEC §3).
+//!
+//! Why it exists: a 100,000-link attestation is a 50 MB document, and building its
+//! tree (about 180 MiB of small allocations the kernel must first zero) cost more than
+//! every check together. This path walks the document's outer object itself, parses
+//! each member other than `links` with the strict parser, and streams `links`: each
+//! link is scanned in place, its canonical bytes are written once for the attestation
+//! hash, and only the members the checks read become [`Value`]s, dropped with the link.
+//! Links are split between threads by speculation, as in [`canon::parse_segmented`].
+//!
+//! It is a *sure-or-decline* path, like [`canon::fast`]: it gives a verdict only when
+//! it can prove the general path gives the same findings, in the same order, and
+//! declines (`None`) otherwise. It accepts only links that it scans without doubt
+//! (members whose keys and strings are printable ASCII without escapes, numbers,
+//! literals and arrays of those, keys unique) and that pass every per-link rule: shapes,
+//! versions (never decreasing), the chain, tier binding, magnitude, tier schema, no
+//! repeated receipt_id, no promotion. Whatever fails or is in doubt goes to the general
+//! path, which finds and words it; the envelope checks after the scan are the general
+//! path's own code ([`savings::conclude`]).
+//!
+//! The chain is checked link-locally: link `i` must hash, from its predecessor's
+//! *declared* chain_hash, to its own declared chain_hash. If that holds for every link
+//! and the first predecessor is the genesis value, the chain recomputed from genesis
+//! equals the declared chain link by link (induction), which is what the general path
+//! checks; so the links of different threads can be checked independently.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use sha2::{Digest, Sha256};
+
+use super::agg::LinkIssues;
+use super::anchor::{self, Anchor};
+use super::savings::{self, ChainTally, LinkView, Scan, Version};
+use super::veracity::{Targets, TierTotals};
+use super::{Profile, SideInput, GENESIS};
+use crate::canon::{self, Dialect, Number, Object, Sink, Value};
+use crate::verdict::Report;
+
+/// Most threads one attestation's links use.
+const MAX_SEGMENTS: usize = 8;
+/// How far past a cut point the search for a link start goes.
+const CANDIDATE_WINDOW: usize = 1 << 20;
+/// Longest integer literal the scanner takes (longer ones go to the general path).
+const MAX_INT_DIGITS: usize = 64;
+
+/// Verifies a savings attestation given as its file's bytes into `report`, or returns
+/// `None` (leaving `report` to be discarded) when the general path must decide.
+pub(super) fn savings(
+    file: &str,
+    bytes: &[u8],
+    anchor_in: Option<&SideInput>,
+    report: &mut Report,
+) -> Option<()> {
+    // Large documents are split between the pool's threads, unless this already is
+    // one of them (batch and gate parallelise across files instead).
+    let threads =
+        if bytes.len() >= canon::PARALLEL_MIN_BYTES && rayon::current_thread_index().is_none() {
+            rayon::current_num_threads().clamp(1, MAX_SEGMENTS)
+        } else {
+            1
+        };
+    savings_with(file, bytes, anchor_in, threads, report)
+}
+
+/// As [`savings`], with the links split between at most `threads` threads.
+pub(super) fn savings_with(
+    file: &str,
+    bytes: &[u8],
+    anchor_in: Option<&SideInput>,
+    threads: usize,
+    report: &mut Report,
+) -> Option<()> {
+    // One validation of the whole text lets every string be taken without its own.
+    let top = Top::walk(std::str::from_utf8(bytes).ok()?, threads)?;
+    if Profile::detect(&top.doc) != Profile::Savings {
+        return None;
+    }
+    let seal = if savings::is_sealed(&top.doc) {
+        Some(top.seal.finish(&top.doc)?)
+    } else {
+        None
+    };
+    report.fact("kry_profile", Profile::Savings.name());
+    let anchor: Option<Anchor> = anchor_in.and_then(|a| anchor::parse(a, report));
+    let n = top.links.len();
+    savings::check_envelope(file, &top.doc, n, report);
+    let scan = top.links.scan(anchor.as_ref().map(|a| a.count))?;
+    savings::report_scan(
+        file,
+        n,
+        LinkIssues::default(),
+        &ChainTally::default(),
+        report,
+    );
+    savings::conclude(
+        file,
+        &top.doc,
+        scan,
+        seal,
+        anchor.as_ref().zip(anchor_in),
+        report,
+    );
+    Some(())
+}
+
+/// The document's outer object: its members other than `links` as a tree (with
+/// `links` an empty array, so the key keeps its place), the scanned links, and the
+/// attestation hash hashed up to the end of the links.
+struct Top<'a> {
+    doc: Object,
+    links: Links<'a>,
+    seal: Seal,
+}
+
+impl<'a> Top<'a> {
+    fn walk(b: &'a str, threads: usize) -> Option<Top<'a>> {
+        let mut c = Cur::new(b, 0);
+        c.ws();
+        if !c.eat(b'{') {
+            return None;
+        }
+        let mut members = Vec::new();
+        let mut links = None;
+        c.ws();
+        if !c.eat(b'}') {
+            loop {
+                let key = c.string()?;
+                c.ws();
+                if !c.eat(b':') {
+                    return None;
+                }
+                c.ws();
+                if key == "links" {
+                    if links.is_some() || c.peek() != Some(b'[') {
+                        return None;
+                    }
+                    let (l, seal, end) = Links::read(b, c.i, &members, threads)?;
+                    links = Some((l, seal));
+                    c.i = end;
+                    members.push((key.to_owned(), Value::Array(Vec::new())));
+                } else {
+                    let (v, end) = canon::value_at(c.b, c.i, 1).ok()?;
+                    c.i = end;
+                    members.push((key.to_owned(), v));
+                }
+                c.ws();
+                if c.eat(b',') {
+                    c.ws();
+                    continue;
+                }
+                if c.eat(b'}') {
+                    break;
+                }
+                return None;
+            }
+        }
+        c.ws();
+        if c.i != b.len() {
+            return None;
+        }
+        let (links, seal) = links?;
+        Some(Top {
+            doc: Object::from_entries(members).ok()?,
+            links,
+            seal,
+        })
+    }
+}
+
+/// The attestation hash, computed while the links are scanned.
+///
+/// The hash runs over the canonical document, whose members are sorted, so the links'
+/// bytes come after every member whose key sorts before `links`. The members the walk
+/// met before `links`, plus `attestation_hash` (blanked, and usually written last), are
+/// taken to be all of them; [`Seal::finish`] checks that against the whole document
+/// and declines if another such member came after the links.
+struct Seal {
+    h: canon::Buffered<Sha256>,
+    /// The keys before `links` the hash was started with, sorted.
+    before: Vec<String>,
+}
+
+impl Seal {
+    /// Starts the hash with the members of `seen` (and `attestation_hash`) that sort
+    /// before `links`, up to the array's `[`.
+    fn start(seen: &[(String, Value)]) -> Seal {
+        let mut before: Vec<(&str, Option<&Value>)> = seen
+            .iter()
+            .filter(|(k, _)| k.as_str() < "links" && k != BLANK)
+            .map(|(k, v)| (k.as_str(), Some(v)))
+            .collect();
+        before.push((BLANK, None));
+        before.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        let mut h = canon::Buffered::new(Sha256::new());
+        h.put(b"{");
+        for (k, v) in &before {
+            // Keys and parsed values always encode (see `hash_with_blank`).
+            let _ = canon::write(&Value::String((*k).to_owned()), Dialect::Python, &mut h);
+            h.put(b":");
+            match v {
+                Some(v) => {
+                    let _ = canon::write(v, Dialect::Python, &mut h);
+                }
+                None => h.put(b"\"\""),
+            }
+            h.put(b",");
+        }
+        h.put(b"\"links\":[");
+        Seal {
+            h,
+            before: before.into_iter().map(|(k, _)| k.to_owned()).collect(),
+        }
+    }
+
+    /// Ends the hash with the members of `doc` after `links`; `None` if the members
+    /// before `links` are not the ones it was started with.
+    fn finish(mut self, doc: &Object) -> Option<[u8; 32]> {
+        let before = doc.keys().take_while(|k| *k < "links");
+        if !before.eq(self.before.iter().map(String::as_str)) {
+            return None;
+        }
+        self.h.put(b"]");
+        for (k, v) in doc.iter().filter(|(k, _)| *k > "links") {
+            self.h.put(b",");
+            let _ = canon::write(&Value::String(k.to_owned()), Dialect::Python, &mut self.h);
+            self.h.put(b":");
+            let _ = canon::write(v, Dialect::Python, &mut self.h);
+        }
+        self.h.put(b"}");
+        Some(self.h.finish().finalize().into())
+    }
+}
+
+/// The member the attestation hash blanks.
+const BLANK: &str = "attestation_hash";
+
+/// What one link contributes after its own checks passed.
+struct LinkOut<'a> {
+    kry: f64,
+    tier: &'a str,
+    event_type: &'a str,
+    seq: u64,
+    declared: [u8; 64],
+}
+
+/// The links of one thread: a run of consecutive links.
+struct Seg<'a> {
+    links: Vec<LinkOut<'a>>,
+    /// Canonical bytes of the links, joined by commas, not yet handed to the hash.
+    canon: Vec<u8>,
+    /// The chain tail of the first link, whose predecessor belongs to the previous run.
+    first_tail: Vec<u8>,
+    first_version: i64,
+    last_version: i64,
+    event_counts: BTreeMap<&'a str, u64>,
+    /// [`id_hash`] of the receipt_id of every hash-bound link (hash_version >= 6,
+    /// non-empty id), sorted.
+    ids: Vec<u64>,
+    /// Where the run stopped: at the next link's `{`, or after the array's `]`.
+    end: usize,
+    /// The run ended the array.
+    closed: bool,
+}
+
+/// All links, in order: the runs' links one after the other (not copied into one).
+struct Links<'a> {
+    runs: Vec<Vec<LinkOut<'a>>>,
+    /// Every run's sorted receipt_id hashes, concatenated.
+    ids: Vec<u64>,
+    event_counts: BTreeMap<&'a str, u64>,
+}
+
+impl<'a> Links<'a> {
+    /// Scans the array at `open` (its `[`); returns the links, the canonical bytes of
+    /// each run, and the offset after the `]`.
+    fn read(
+        b: &'a str,
+        open: usize,
+        seen: &[(String, Value)],
+        threads: usize,
+    ) -> Option<(Links<'a>, Seal, usize)> {
+        let mut seal = Seal::start(seen);
+        let mut out = Links {
+            runs: Vec::new(),
+            ids: Vec::new(),
+            event_counts: BTreeMap::new(),
+        };
+        let mut c = Cur::new(b, open + 1);
+        c.ws();
+        if c.eat(b']') {
+            return Some((out, seal, c.i));
+        }
+        if c.peek() != Some(b'{') {
+            return None;
+        }
+        let first = c.i;
+        let starts = candidates(b, first, threads);
+        let cancel = AtomicBool::new(false);
+        let end = std::thread::scope(|sc| {
+            let mut helpers = Vec::new();
+            for (k, &at) in starts.iter().enumerate().skip(1) {
+                let stop = starts.get(k + 1).copied().unwrap_or(usize::MAX);
+                let cancel = &cancel;
+                let (tx, rx) = std::sync::mpsc::channel::<Vec<u8>>();
+                let spawned = std::thread::Builder::new().spawn_scoped(sc, move || {
+                    run(b, at, stop, None, cancel, &mut |buf: &mut Vec<u8>| {
+                        // A send fails only when the main thread has given up.
+                        let _ = tx.send(std::mem::replace(buf, Vec::with_capacity(CHUNK * 2)));
+                    })
+                });
+                match spawned {
+                    Ok(h) => helpers.push((h, rx)),
+                    // Without a thread there is no speculation from here on: the run
+                    // before stops where the missing one would start, and the stitch
+                    // below declines.
+                    Err(_) => break,
+                }
+            }
+            let stop = starts.get(1).copied().unwrap_or(usize::MAX);
+            // The first run hashes its canonical bytes as it goes; the others' bytes
+            // are hashed in order as they arrive.
+            let seg = run(b, first, stop, Some(&GENESIS_BYTES), &cancel, &mut |buf| {
+                seal.h.put(buf);
+                buf.clear();
+            });
+            let stitched = stitch(seg, helpers, &starts, &mut seal, &mut out);
+            if stitched.is_none() {
+                cancel.store(true, Ordering::Relaxed);
+            }
+            stitched
+        })?;
+        Some((out, seal, end))
+    }
+
+    fn len(&self) -> usize {
+        self.runs.iter().map(Vec::len).sum()
+    }
+
+    /// The scan the general path would have made of these links (all of which passed
+    /// their own checks), or `None` if a receipt_id may repeat. Without promotions
+    /// (declined earlier) the targets only serve that duplicate check, so the scan
+    /// carries none.
+    fn scan(mut self, anchor_count: Option<u64>) -> Option<Scan<'a>> {
+        // Sorted runs one after the other: the stable sort merges them in linear time.
+        self.ids.sort();
+        if self.ids.windows(2).any(|w| w[0] == w[1]) {
+            return None;
+        }
+        let mut total = 0.0;
+        let mut tiers = TierTotals::default();
+        let mut anchor_link = None;
+        for l in self.runs.iter().flatten() {
+            // Sums in link order, as the general path adds them.
+            total += l.kry;
+            tiers.add(l.tier, l.kry);
+            if anchor_count == Some(l.seq) && anchor_link.is_none() {
+                anchor_link = Some(Some(String::from_utf8_lossy(&l.declared).into_owned()));
+            }
+        }
+        let links = self.len();
+        Some(Scan {
+            total,
+            tiers,
+            event_counts: self.event_counts,
+            head: self
+                .runs
+                .iter()
+                .flatten()
+                .last()
+                .map_or(GENESIS_BYTES, |l| l.declared),
+            targets: Targets::default(),
+            promotions: Vec::new(),
+            anchor_link,
+            links,
+        })
+    }
+}
+
+/// The genesis chain value as bytes.
+const GENESIS_BYTES: [u8; 64] = {
+    let mut g = [0u8; 64];
+    let s = GENESIS.as_bytes();
+    let mut i = 0;
+    while i < 64 {
+        g[i] = s[i];
+        i += 1;
+    }
+    g
+};
+
+/// Joins the runs in order into `out` and hashes their canonical bytes into `seal`:
+/// each run must stop exactly where the next one started, continue the versions and
+/// extend the chain of the run before it. Returns the offset after the array's `]`.
+fn stitch<'a>(
+    first: Option<Seg<'a>>,
+    helpers: Vec<Helper<'_, 'a>>,
+    starts: &[usize],
+    seal: &mut Seal,
+    out: &mut Links<'a>,
+) -> Option<usize> {
+    let mut seg = first?;
+    let mut helpers = helpers.into_iter();
+    for k in 1.. {
+        seal.h.put(&seg.canon);
+        let end = seg.end;
+        let (version, declared) = (seg.last_version, seg.links.last()?.declared);
+        for (e, n) in std::mem::take(&mut seg.event_counts) {
+            *out.event_counts.entry(e).or_insert(0) += n;
+        }
+        out.ids.extend_from_slice(&seg.ids);
+        out.runs.push(std::mem::take(&mut seg.links));
+        if seg.closed {
+            return Some(end);
+        }
+        // The last run stopped before the array's end: a start was not a link's.
+        let (helper, chunks) = helpers.next()?;
+        if starts.get(k) != Some(&end) {
+            return None;
+        }
+        seal.h.put(b",");
+        // Ends when the helper drops its sender, that is, when its run is over.
+        for chunk in chunks {
+            seal.h.put(&chunk);
+        }
+        seg = helper
+            .join()
+            .unwrap_or_else(|p| std::panic::resume_unwind(p))?;
+        let head = seg.links.first()?;
+        if seg.first_version < version
+            || savings::hash_tail(&declared, &seg.first_tail) != head.declared
+        {
+            return None;
+        }
+    }
+    None
+}
+
+/// A helper thread's run and the canonical bytes it hands over on the way.
+type Helper<'s, 'a> = (
+    std::thread::ScopedJoinHandle<'s, Option<Seg<'a>>>,
+    std::sync::mpsc::Receiver<Vec<u8>>,
+);
+
+/// Canonical bytes a run hands over to the attestation hash at a time.
+const CHUNK: usize = 1 << 20;
+
+/// Where each run starts: `first`, then for each further thread the first link-like
+/// start (`}`, a comma, `{`, with whitespace between) after an evenly spaced cut.
+fn candidates(b: &str, first: usize, threads: usize) -> Vec<usize> {
+    let mut out = vec![first];
+    let span = b.len() - first;
+    for k in 1..threads {
+        let cut = first + span / threads * k;
+        let from = cut.max(out[out.len() - 1] + 1);
+        let to = (from + CANDIDATE_WINDOW).min(b.len());
+        if let Some(at) = link_start_in(b, from, to) {
+            out.push(at);
+        }
+    }
+    out
+}
+
+/// The offset of the `{` of the first `}` `,` `{` (JSON whitespace allowed between)
+/// in `b[from..to]`.
+fn link_start_in(b: &str, from: usize, to: usize) -> Option<usize> {
+    let bytes = b.as_bytes();
+    let mut i = from;
+    while i < to {
+        if bytes[i] == b'}' {
+            let mut c = Cur::new(b, i + 1);
+            c.ws();
+            if c.eat(b',') {
+                c.ws();
+                if c.peek() == Some(b'{') {
+                    return Some(c.i);
+                }
+            }
+        }
+        i += 1;
+    }
+    None
+}
+
+/// Scans links from `at` (a `{`) until the array's `]` or until the next link would
+/// start at or after `stop`. `prev` is the declared chain hash before the first link
+/// when known (the genesis value for the first run); otherwise the first link's chain
+/// tail is kept for the stitch. `None` if any link is in doubt or fails a rule.
+fn run<'a>(
+    b: &'a str,
+    at: usize,
+    stop: usize,
+    prev: Option<&[u8; 64]>,
+    cancel: &AtomicBool,
+    emit: &mut dyn FnMut(&mut Vec<u8>),
+) -> Option<Seg<'a>> {
+    let r = run_inner(b, at, stop, prev, cancel, emit);
+    if r.is_none() {
+        cancel.store(true, Ordering::Relaxed);
+    }
+    r
+}
+
+fn run_inner<'a>(
+    b: &'a str,
+    at: usize,
+    stop: usize,
+    prev: Option<&[u8; 64]>,
+    cancel: &AtomicBool,
+    emit: &mut dyn FnMut(&mut Vec<u8>),
+) -> Option<Seg<'a>> {
+    let span = stop.min(b.len()).saturating_sub(at);
+    let mut seg = Seg {
+        links: Vec::with_capacity(span / 256),
+        canon: Vec::with_capacity(CHUNK * 2),
+        first_tail: Vec::new(),
+        first_version: 0,
+        last_version: 0,
+        event_counts: BTreeMap::new(),
+        ids: Vec::with_capacity(span / 256),
+        end: at,
+        closed: false,
+    };
+    let mut c = Cur::new(b, at);
+    let mut w = Work {
+        members: Vec::with_capacity(32),
+        layout: Layout::default(),
+        owned: Default::default(),
+        tail: Vec::with_capacity(512),
+        issues: LinkIssues::default(),
+        max_version: None,
+    };
+    let mut prev = prev.copied();
+    loop {
+        if seg.links.len() % 1024 == 1023 && cancel.load(Ordering::Relaxed) {
+            return None;
+        }
+        if !seg.links.is_empty() {
+            seg.canon.push(b',');
+        }
+        let (out, target_id) = link(&mut c, &mut w, &mut seg.canon, prev.as_ref())?;
+        if seg.links.is_empty() {
+            seg.first_version = w.max_version?;
+            if prev.is_none() {
+                seg.first_tail = w.tail.clone();
+            }
+        }
+        seg.last_version = w.max_version?;
+        if seg.canon.len() >= CHUNK {
+            emit(&mut seg.canon);
+        }
+        prev = Some(out.declared);
+        *seg.event_counts.entry(out.event_type).or_insert(0) += 1;
+        if let Some(id) = target_id {
+            seg.ids.push(id);
+        }
+        seg.links.push(out);
+        c.ws();
+        if c.eat(b']') {
+            seg.end = c.i;
+            seg.closed = true;
+            seg.ids.sort_unstable();
+            return Some(seg);
+        }
+        if !c.eat(b',') {
+            return None;
+        }
+        c.ws();
+        if c.peek() != Some(b'{') {
+            return None;
+        }
+        if c.i >= stop {
+            seg.end = c.i;
+            seg.ids.sort_unstable();
+            return Some(seg);
+        }
+    }
+}
+
+/// What a run keeps from link to link.
+struct Work<'a> {
+    /// The members of the current link, in document order.
+    members: Vec<Member<'a>>,
+    layout: Layout,
+    /// The members the checks read, as values, by [`savings::link_slot`].
+    owned: [Option<Value>; 13],
+    /// The current link's chain tail.
+    tail: Vec<u8>,
+    /// Always empty between links (any finding declines).
+    issues: LinkIssues,
+    /// The highest hash_version so far in the run.
+    max_version: Option<i64>,
+}
+
+/// Scans, canonicalises and checks the link at `c` (its `{`); returns what it
+/// contributes and, for a hash-bound link, the [`id_hash`] of its receipt_id.
+fn link<'a>(
+    c: &mut Cur<'a>,
+    w: &mut Work<'a>,
+    canon_out: &mut Vec<u8>,
+    prev: Option<&[u8; 64]>,
+) -> Option<(LinkOut<'a>, Option<u64>)> {
+    let Work {
+        members,
+        layout,
+        owned,
+        tail,
+        issues,
+        max_version,
+    } = w;
+    members.clear();
+    if !c.eat(b'{') {
+        return None;
+    }
+    c.ws();
+    if !c.eat(b'}') {
+        loop {
+            let at = c.i + 1;
+            let key = c.string()?;
+            c.ws();
+            if !c.eat(b':') {
+                return None;
+            }
+            c.ws();
+            members.push(Member {
+                order: order_key(c.b, at, key.len()),
+                key,
+                val: c.value()?,
+            });
+            c.ws();
+            if c.eat(b',') {
+                c.ws();
+                continue;
+            }
+            if c.eat(b'}') {
+                break;
+            }
+            return None;
+        }
+    }
+    layout.learn(members)?;
+    canon_out.push(b'{');
+    for (j, &at) in layout.sorted.iter().enumerate() {
+        let Member { key: k, val: v, .. } = &members[at];
+        if j > 0 {
+            canon_out.push(b',');
+        }
+        canon_out.push(b'"');
+        canon_out.extend_from_slice(k.as_bytes());
+        canon_out.extend_from_slice(b"\":");
+        v.write(canon_out);
+    }
+    canon_out.push(b'}');
+
+    // The members the checks read, as values: updated in place from link to link,
+    // so that a run of links allocates only where a value grows or changes shape.
+    let mut spans: [Option<Val<'a>>; 13] = [None; 13];
+    for (m, slot) in members.iter().zip(&layout.slots) {
+        if let Some(s) = *slot {
+            spans[s] = Some(m.val);
+        }
+    }
+    for (o, v) in owned.iter_mut().zip(spans) {
+        match v {
+            Some(v) => v.assign(o),
+            None => *o = None,
+        }
+    }
+    let lv = LinkView::from_slots(owned.each_ref().map(Option::as_ref));
+    // Positions only word findings, and any finding declines.
+    let shape = savings::check_shape(0, &lv, issues);
+    savings::check_rollback(0, &lv, shape.version, max_version, issues);
+    let hv = shape.hash_version();
+    savings::chain_tail(
+        &savings::receipt_hash_text(owned[4].as_ref()),
+        &lv,
+        hv,
+        tail,
+    );
+    let declared: [u8; 64] = spans[5]?.str()?.as_bytes().try_into().ok()?;
+    if let Some(p) = prev {
+        if savings::hash_tail(p, tail) != declared {
+            return None;
+        }
+    }
+    savings::check_claims(0, &lv, &shape, issues);
+    if !issues.is_empty() || !matches!(shape.version, Version::Int(_)) {
+        return None;
+    }
+    let tier = spans[6]?.str()?;
+    let kry = shape.kry?;
+    if let Some(sup) = spans[11].and_then(|v| v.str()) {
+        if savings::is_promotion(tier, sup, kry) {
+            return None;
+        }
+    }
+    let Version::Int(version) = shape.version else {
+        return None;
+    };
+    let target_id = spans[12]
+        .and_then(|v| v.str())
+        .filter(|id| !id.is_empty() && version >= 6)
+        .map(id_hash);
+    let out = LinkOut {
+        kry,
+        tier,
+        event_type: spans[1]?.str()?,
+        seq: shape.seq?,
+        declared,
+    };
+    Some((out, target_id))
+}
+
+/// A 64-bit hash of a receipt_id for the duplicate check: equal ids hash alike, and
+/// two different ids that collide only send the attestation to the general path.
+fn id_hash(id: &str) -> u64 {
+    // FNV-1a, then a final mix.
+    let mut h = 0xcbf2_9ce4_8422_2325u64;
+    for &b in id.as_bytes() {
+        h = (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    h ^= h >> 33;
+    h.wrapping_mul(0xff51_afd7_ed55_8ccd)
+}
+
+/// One member of a link as scanned.
+struct Member<'a> {
+    /// The key's first 16 bytes, big-endian, zero-padded: comparing these orders keys
+    /// as bytes do unless they tie, and with the length it is the key itself for keys
+    /// of at most 16 bytes.
+    order: u128,
+    key: &'a str,
+    val: Val<'a>,
+}
+
+/// See [`Member::order`]: of the key of `len` bytes at `b[at..]`. Loads 16 bytes at
+/// once where the input has them and masks off what follows the key.
+#[inline]
+fn order_key(b: &[u8], at: usize, len: usize) -> u128 {
+    let n = len.min(16);
+    let w = match b.get(at..at + 16) {
+        Some(w) => u128::from_be_bytes(w.try_into().unwrap_or([0; 16])),
+        None => {
+            let mut w = [0u8; 16];
+            w[..n].copy_from_slice(&b[at..at + n]);
+            return u128::from_be_bytes(w);
+        }
+    };
+    match n {
+        0 => 0,
+        16 => w,
+        n => w & !(u128::MAX >> (8 * n)),
+    }
+}
+
+/// The keys of the last link whose layout was worked out: links of one producer
+/// repeat the same keys in the same order, so the sort and the slot lookup are done
+/// once per layout rather than once per link.
+#[derive(Default)]
+struct Layout {
+    /// Each key's [`Member::order`] and length, in document order; only layouts whose
+    /// keys all have at most 16 bytes are kept (for them this identifies the keys).
+    keys: Vec<(u128, usize)>,
+    /// Document positions in canonical (sorted) order.
+    sorted: Vec<usize>,
+    /// Each member's slot in [`savings::link_slot`], in document order.
+    slots: Vec<Option<usize>>,
+}
+
+impl Layout {
+    /// Makes `self` the layout of `members`; `None` if a key repeats.
+    fn learn(&mut self, members: &[Member<'_>]) -> Option<()> {
+        let same = self.keys.len() == members.len()
+            && self
+                .keys
+                .iter()
+                .zip(members)
+                .all(|(&(o, n), m)| o == m.order && n == m.key.len());
+        if same {
+            return Some(());
+        }
+        self.sorted.clear();
+        self.sorted.extend(0..members.len());
+        // CPython sorts keys by code point; for ASCII keys that is byte order.
+        self.sorted.sort_unstable_by(|&a, &b| {
+            let (a, b) = (&members[a], &members[b]);
+            a.order.cmp(&b.order).then_with(|| a.key.cmp(b.key))
+        });
+        if self
+            .sorted
+            .windows(2)
+            .any(|w| members[w[0]].key == members[w[1]].key)
+        {
+            self.keys.clear();
+            return None;
+        }
+        self.slots.clear();
+        self.slots
+            .extend(members.iter().map(|m| savings::link_slot(m.key)));
+        self.keys.clear();
+        if members.iter().all(|m| m.key.len() <= 16) {
+            self.keys
+                .extend(members.iter().map(|m| (m.order, m.key.len())));
+        }
+        Some(())
+    }
+}
+
+/// A scalar or an array of scalars, in place in the input.
+#[derive(Clone, Copy, Debug)]
+enum Val<'a> {
+    /// A string of printable ASCII without escapes (its contents).
+    Str(&'a str),
+    /// An integer literal, normalised (`-0` is `0`).
+    Int(&'a str),
+    /// A literal with a fraction or exponent, as the strict parser reads it, and its
+    /// text when that is already CPython's `repr` of the value (see [`repr_as_is`]).
+    Float(f64, Option<&'a str>),
+    Null,
+    Bool(bool),
+    /// An array of scalars: its text from `[` to `]`.
+    Array(&'a str),
+}
+
+impl<'a> Val<'a> {
+    fn str(self) -> Option<&'a str> {
+        match self {
+            Val::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// Appends the CPython canonical encoding (what `canon::write` writes for the
+    /// same value parsed by the strict parser).
+    fn write(self, out: &mut Vec<u8>) {
+        match self {
+            Val::Str(s) => {
+                out.push(b'"');
+                out.extend_from_slice(s.as_bytes());
+                out.push(b'"');
+            }
+            Val::Int(t) => out.extend_from_slice(t.as_bytes()),
+            // Finite by construction, so writing cannot fail.
+            Val::Float(_, Some(text)) => out.extend_from_slice(text.as_bytes()),
+            Val::Float(f, None) => {
+                let _ = canon::write(&Value::Number(Number::Float(f)), Dialect::Python, out);
+            }
+            Val::Null => out.extend_from_slice(b"null"),
+            Val::Bool(true) => out.extend_from_slice(b"true"),
+            Val::Bool(false) => out.extend_from_slice(b"false"),
+            Val::Array(text) => {
+                out.push(b'[');
+                for (j, v) in elements(text).enumerate() {
+                    if j > 0 {
+                        out.push(b',');
+                    }
+                    v.write(out);
+                }
+                out.push(b']');
+            }
+        }
+    }
+
+    /// Makes `slot` the value the strict parser builds for the same text, reusing what
+    /// `slot` already holds where it can.
+    fn assign(self, slot: &mut Option<Value>) {
+        match (slot.as_mut(), self) {
+            (Some(Value::String(s)), Val::Str(t)) => {
+                s.clear();
+                s.push_str(t);
+            }
+            (Some(Value::Number(Number::Int(d))), Val::Int(t)) if **d == *t => {}
+            (Some(Value::Number(n)), Val::Float(f, _)) => *n = Number::Float(f),
+            (Some(Value::Null), Val::Null) => {}
+            (Some(Value::Array(a)), Val::Array(text)) => {
+                let mut n = 0;
+                for v in elements(text) {
+                    match a.get_mut(n) {
+                        Some(x) => {
+                            let mut x1 = Some(std::mem::replace(x, Value::Null));
+                            v.assign(&mut x1);
+                            *x = x1.unwrap_or(Value::Null);
+                        }
+                        None => a.push(v.to_value()),
+                    }
+                    n += 1;
+                }
+                a.truncate(n);
+            }
+            _ => *slot = Some(self.to_value()),
+        }
+    }
+
+    /// The value the strict parser builds for the same text.
+    fn to_value(self) -> Value {
+        match self {
+            Val::Str(s) => Value::String(s.to_owned()),
+            Val::Int(t) => Value::Number(Number::Int(t.into())),
+            Val::Float(f, _) => Value::Number(Number::Float(f)),
+            Val::Null => Value::Null,
+            Val::Bool(b) => Value::Bool(b),
+            Val::Array(text) => Value::Array(elements(text).map(Val::to_value).collect()),
+        }
+    }
+}
+
+/// The elements of an array text the scanner accepted.
+fn elements(text: &str) -> impl Iterator<Item = Val<'_>> {
+    let mut c = Cur::new(text, 1);
+    c.ws();
+    let mut done = c.peek() == Some(b']');
+    std::iter::from_fn(move || {
+        if done {
+            return None;
+        }
+        // The text was scanned once already: each element is a scalar.
+        let v = c.scalar()?;
+        c.ws();
+        if !c.eat(b',') {
+            done = true;
+        }
+        c.ws();
+        Some(v)
+    })
+}
+
+/// How many leading bytes of `b` are printable ASCII other than `"` and `\\` (string
+/// contents that need no escape in any dialect), eight at a time.
+#[inline]
+fn plain_len(b: &[u8]) -> usize {
+    const fn splat(x: u8) -> u64 {
+        (x as u64) * 0x0101_0101_0101_0101
+    }
+    const HI: u64 = splat(0x80);
+    let zero = |x: u64| x.wrapping_sub(splat(1)) & !x & HI;
+    let mut i = 0;
+    while let Some(chunk) = b.get(i..i + 8) {
+        let mut w8 = [0u8; 8];
+        w8.copy_from_slice(chunk);
+        let w = u64::from_le_bytes(w8);
+        // Any byte below 0x20, at or above 0x7F (high bit, or DEL), a quote or a
+        // backslash stops the word scan (false alarms only send it to the byte loop).
+        let low = w.wrapping_sub(splat(0x20)) & !w & HI;
+        if (low | (w & HI) | zero(w ^ splat(0x7F)) | zero(w ^ splat(b'"')) | zero(w ^ splat(b'\\')))
+            != 0
+        {
+            break;
+        }
+        i += 8;
+    }
+    while let Some(&c) = b.get(i) {
+        if !(0x20..=0x7E).contains(&c) || c == b'"' || c == b'\\' {
+            break;
+        }
+        i += 1;
+    }
+    i
+}
+
+/// True if the float literal `text` (JSON grammar, with a fraction or exponent) is
+/// exactly CPython's `repr` of the double it denotes, so it can be copied instead of
+/// formatted: positional notation (`-?int.frac`, no exponent) with no superfluous zero
+/// (the integer part has no leading zero, the fraction no trailing zero unless it is
+/// the single `0` of `X.0`), at most 15 significant digits, and a magnitude that
+/// `repr` writes positionally (below 1e16, and at least 1e-4 unless zero).
+///
+/// Why this is exact: a decimal of at most 15 significant digits survives the round
+/// trip decimal -> double -> 15 digits (DBL_DIG = 15), so no other decimal of at most
+/// 15 digits denotes the same double, and the shortest round-trip digits `repr` uses
+/// are the literal's own digits; `repr` then writes them positionally exactly as the
+/// rules above require (`1e16` and `1e-05` switch to exponents).
+fn repr_as_is(text: &str) -> bool {
+    let t = text.strip_prefix('-').unwrap_or(text).as_bytes();
+    let Some(dot) = t.iter().position(|&c| c == b'.') else {
+        return false;
+    };
+    let (int, frac) = (&t[..dot], &t[dot + 1..]);
+    if frac.is_empty() || !frac.iter().all(u8::is_ascii_digit) {
+        // An exponent (or nothing after the point, which JSON does not allow).
+        return false;
+    }
+    if frac.len() > 1 && frac.ends_with(b"0") {
+        return false;
+    }
+    let significant = if int == b"0" {
+        let zeros = frac.iter().take_while(|&&c| c == b'0').count();
+        if zeros == frac.len() {
+            // 0.0 (or -0.0), which repr writes so.
+            return true;
+        }
+        if zeros > 3 {
+            return false;
+        }
+        frac.len() - zeros
+    } else {
+        if int.first() == Some(&b'0') {
+            return false;
+        }
+        int.len() + frac.len()
+    };
+    significant <= 15
+}
+
+/// A cursor over the input, which is valid UTF-8 as a whole (checked once), so a
+/// range between two ASCII bytes is a `str` without another validation.
+struct Cur<'a> {
+    t: &'a str,
+    b: &'a [u8],
+    i: usize,
+}
+
+impl<'a> Cur<'a> {
+    fn new(t: &'a str, i: usize) -> Self {
+        Cur {
+            t,
+            b: t.as_bytes(),
+            i,
+        }
+    }
+
+    #[inline]
+    fn peek(&self) -> Option<u8> {
+        self.b.get(self.i).copied()
+    }
+
+    #[inline]
+    fn eat(&mut self, c: u8) -> bool {
+        if self.peek() == Some(c) {
+            self.i += 1;
+            true
+        } else {
+            false
+        }
+    }
+
+    #[inline]
+    fn ws(&mut self) {
+        while let Some(b' ' | b'\n' | b'\r' | b'\t') = self.peek() {
+            self.i += 1;
+        }
+    }
+
+    /// A string of printable ASCII without escapes; its contents.
+    #[inline]
+    fn string(&mut self) -> Option<&'a str> {
+        if !self.eat(b'"') {
+            return None;
+        }
+        let start = self.i;
+        self.i += plain_len(&self.b[start..]);
+        if self.peek()? != b'"' {
+            return None;
+        }
+        let s = self.t.get(start..self.i)?;
+        self.i += 1;
+        Some(s)
+    }
+
+    /// A scalar, or an array of scalars.
+    fn value(&mut self) -> Option<Val<'a>> {
+        if self.peek() != Some(b'[') {
+            return self.scalar();
+        }
+        let start = self.i;
+        self.i += 1;
+        self.ws();
+        if !self.eat(b']') {
+            loop {
+                self.scalar()?;
+                self.ws();
+                if self.eat(b',') {
+                    self.ws();
+                    continue;
+                }
+                if self.eat(b']') {
+                    break;
+                }
+                return None;
+            }
+        }
+        Some(Val::Array(self.t.get(start..self.i)?))
+    }
+
+    fn scalar(&mut self) -> Option<Val<'a>> {
+        match self.peek()? {
+            b'"' => self.string().map(Val::Str),
+            b'-' | b'0'..=b'9' => self.number(),
+            b't' => self.word(b"true", Val::Bool(true)),
+            b'f' => self.word(b"false", Val::Bool(false)),
+            b'n' => self.word(b"null", Val::Null),
+            _ => None,
+        }
+    }
+
+    fn word(&mut self, w: &[u8], v: Val<'a>) -> Option<Val<'a>> {
+        if self.b[self.i..].starts_with(w) {
+            self.i += w.len();
+            Some(v)
+        } else {
+            None
+        }
+    }
+
+    /// A number by the JSON grammar, read as the strict parser reads it.
+    fn number(&mut self) -> Option<Val<'a>> {
+        let start = self.i;
+        self.eat(b'-');
+        let int_start = self.i;
+        match self.peek()? {
+            b'0' => self.i += 1,
+            b'1'..=b'9' => self.digits(),
+            _ => return None,
+        }
+        let int_digits = self.i - int_start;
+        let mut float = false;
+        if self.eat(b'.') {
+            float = true;
+            if !matches!(self.peek(), Some(b'0'..=b'9')) {
+                return None;
+            }
+            self.digits();
+        }
+        if matches!(self.peek(), Some(b'e' | b'E')) {
+            float = true;
+            self.i += 1;
+            if matches!(self.peek(), Some(b'+' | b'-')) {
+                self.i += 1;
+            }
+            if !matches!(self.peek(), Some(b'0'..=b'9')) {
+                return None;
+            }
+            self.digits();
+        }
+        let text = self.t.get(start..self.i)?;
+        if float {
+            let f: f64 = text.parse().ok()?;
+            f.is_finite()
+                .then_some(Val::Float(f, repr_as_is(text).then_some(text)))
+        } else if int_digits > MAX_INT_DIGITS {
+            None
+        } else {
+            Some(Val::Int(if text == "-0" { "0" } else { text }))
+        }
+    }
+
+    #[inline]
+    fn digits(&mut self) {
+        while let Some(b'0'..=b'9') = self.peek() {
+            self.i += 1;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn one(text: &str) -> Option<Vec<u8>> {
+        let mut c = Cur::new(text, 0);
+        let v = c.value()?;
+        (c.i == text.len()).then_some(())?;
+        let mut out = Vec::new();
+        v.write(&mut out);
+        Some(out)
+    }
+
+    #[test]
+    fn scalars_canonicalise_like_the_strict_parser_and_writer() {
+        for t in [
+            "0",
+            "-0",
+            "12",
+            "-12",
+            "1.5",
+            "1e16",
+            "1E2",
+            "100.0",
+            "1236.8000000000002",
+            "3092.0",
+            "1700000000.25",
+            "0.0001",
+            "0.00001",
+            "0.000123",
+            "-0.5",
+            "1.50",
+            "0.0",
+            "0.000",
+            "123456789012345.0",
+            "999999999999999.9",
+            "1000000000000000.0",
+            "12345678901234.56",
+            "0.1",
+            "0.30000000000000004",
+            "-0.0",
+            "5e-324",
+            "true",
+            "false",
+            "null",
+            "\"abc def\"",
+            "[ 1 , 2 ]",
+            "[]",
+            "[ ]",
+            "[1.0,\"x\",null]",
+        ] {
+            let want =
+                canon::to_vec(&canon::parse(t.as_bytes()).unwrap(), Dialect::Python).unwrap();
+            assert_eq!(one(t).as_deref(), Some(&want[..]), "{t}");
+        }
+    }
+
+    #[test]
+    fn floats_copied_as_written_are_exactly_repr() {
+        // Every literal repr_as_is accepts must be what the writer produces; sample
+        // decimals of every digit count and position around the 15-digit bound.
+        let mut seen = 0;
+        let mut state = 0x9E37_79B9_7F4A_7C15u64;
+        for _ in 0..200_000 {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            let digits = (state % 18 + 1) as usize;
+            let mant = format!("{:018}", state >> 5);
+            let mant = &mant[mant.len() - digits..];
+            let point = ((state >> 40) % (digits as u64 + 5)) as usize;
+            let text = if point >= digits {
+                format!("0.{}{}", "0".repeat(point - digits), mant)
+            } else {
+                format!("{}.{}", &mant[..digits - point], &mant[digits - point..])
+            };
+            let text = if state & 1 == 1 {
+                format!("-{text}")
+            } else {
+                text
+            };
+            let Ok(v) = canon::parse(text.as_bytes()) else {
+                continue;
+            };
+            let want = canon::to_vec(&v, Dialect::Python).unwrap();
+            if repr_as_is(&text) {
+                seen += 1;
+                assert_eq!(text.as_bytes(), &want[..], "{text}");
+            }
+            assert_eq!(one(&text).as_deref(), Some(&want[..]), "{text}");
+        }
+        assert!(seen > 10_000, "{seen}");
+    }
+
+    #[test]
+    fn declines_what_it_cannot_be_sure_of() {
+        for t in [
+            "01",
+            "1.",
+            ".5",
+            "-",
+            "1e",
+            "1e+",
+            "+1",
+            "NaN",
+            "Infinity",
+            "1e400",
+            "\"a\\n\"",
+            "\"\u{e9}\"",
+            "\"\x7f\"",
+            "\"\t\"",
+            "{}",
+            "[[1]]",
+            "[{}]",
+            "[1,]",
+            "[,1]",
+            "tru",
+            "nul",
+        ] {
+            assert_eq!(one(t), None, "{t:?}");
+        }
+        let long = "9".repeat(MAX_INT_DIGITS + 1);
+        assert_eq!(one(&long), None);
+    }
+
+    #[test]
+    fn cut_points_find_link_starts() {
+        let b = r#"{"links":[{"a":1} , {"a":2},{"a":"},{"}]}"#;
+        assert_eq!(link_start_in(b, 0, b.len()), Some(20));
+        let c = candidates(b, 10, 3);
+        assert_eq!(c[0], 10);
+        assert!(c.windows(2).all(|w| w[0] < w[1]));
+    }
+}
