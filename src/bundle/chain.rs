@@ -129,23 +129,50 @@ impl ChainVerifier {
     /// The checks of one event that depend on the events before it, in line order.
     fn event(&mut self, line: &[u8], no: u64, p: Prepared, report: &mut Report) {
         let subj = || Subject::file(TRACE_PATH).line(no);
-        let e = match p {
+        let boxed;
+        let (seq, trace_id, uuid, ty, prev_hash, event_hash, hashes) = match p {
             Prepared::Unusable(code, msg) => {
                 report.fail(code, subj(), msg);
                 self.skip_event();
                 return;
             }
-            Prepared::Event(e) => e,
+            Prepared::Fast(f) => {
+                // Both spans hold printable ASCII (checked by the fast path), so the
+                // conversion cannot fail; on doubt, the line is unusable (fail closed).
+                let ty = match f.ty {
+                    Ok(t) => Some(Ok(t)),
+                    Err(s) => span_str(line, s).map(Err),
+                };
+                let (Some(trace_id), Some(ty)) = (span_str(line, f.trace_id), ty) else {
+                    report.fail(Code::TraceLineInvalid, subj(), "internal: bad field span");
+                    self.skip_event();
+                    return;
+                };
+                (f.seq, trace_id, f.uuid, ty, f.prev_hash, f.event_hash, None)
+            }
+            Prepared::Event(e) => {
+                boxed = e;
+                let Event {
+                    seq,
+                    ref trace_id,
+                    uuid,
+                    ref ty,
+                    prev_hash,
+                    event_hash,
+                    ref hashes,
+                } = *boxed;
+                let ty = ty.as_ref().map(|t| *t).map_err(|s| s.as_str());
+                (
+                    seq,
+                    trace_id.as_str(),
+                    uuid,
+                    ty,
+                    prev_hash,
+                    event_hash,
+                    Some(hashes),
+                )
+            }
         };
-        let Event {
-            seq,
-            trace_id,
-            uuid,
-            ty,
-            prev_hash,
-            event_hash,
-            hashes,
-        } = *e;
         if !uuid {
             report.fail(
                 Code::TraceLineInvalid,
@@ -186,16 +213,17 @@ impl ChainVerifier {
             }
         }
         // event_hash recomputed under each candidate dialect.
-        for (t, h) in self.tallies.iter_mut().zip(hashes) {
+        for (t, h) in self.tallies.iter_mut().zip(hashes.into_iter().flatten()) {
             let Some((code, msg)) = h else { continue };
             t.count += 1;
             if t.failures.len() < MAX_FINDINGS_PER_CODE {
-                t.failures.push((code, subj().field("event_hash"), msg));
+                t.failures
+                    .push((*code, subj().field("event_hash"), msg.clone()));
             }
         }
         // trace_id constant within the chain (compared with the manifest at the end).
         match &self.summary.trace_id {
-            None => self.summary.trace_id = Some(trace_id),
+            None => self.summary.trace_id = Some(trace_id.to_string()),
             Some(t) if *t != trace_id => report.fail(
                 Code::TraceIdMismatch,
                 subj().field("trace_id"),
@@ -292,8 +320,31 @@ type HashFailure = Option<(crate::verdict::Code, String)>;
 enum Prepared {
     /// The line is not a usable event: the finding, reported at the line.
     Unusable(crate::verdict::Code, String),
-    /// A well-formed event.
+    /// A well-formed event (the tree path).
     Event(Box<Event>),
+    /// A well-formed event whose `event_hash` matches in every dialect (the fast
+    /// path): no allocation, its strings are spans of the line.
+    Fast(FastEvent),
+}
+
+/// A byte range `start..end` of the line.
+type LineSpan = (u32, u32);
+
+/// The text of `s` in `line` (`None` only if the span is not valid UTF-8 there).
+fn span_str(line: &[u8], s: LineSpan) -> Option<&str> {
+    std::str::from_utf8(line.get(s.0 as usize..s.1 as usize)?).ok()
+}
+
+/// [`Event`] as the fast path prepares it: `trace_id` and an unknown type name are
+/// spans of the line, and every recomputed hash matched.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct FastEvent {
+    seq: u64,
+    trace_id: LineSpan,
+    uuid: bool,
+    ty: Result<EventType, LineSpan>,
+    prev_hash: [u8; 32],
+    event_hash: [u8; 32],
 }
 
 /// The fields of a well-formed event and its recomputed hashes.
@@ -315,7 +366,7 @@ struct Event {
 /// Parses one line and recomputes its event hash under each of `dialects`.
 fn prepare(line: &[u8], dialects: &[Dialect]) -> Prepared {
     match prepare_fast(line) {
-        Some(e) => Prepared::Event(Box::new(e)),
+        Some(e) => Prepared::Fast(e),
         None => prepare_tree(line, dialects),
     }
 }
@@ -337,13 +388,13 @@ const EVENT_KEYS: [&str; 7] = [
 /// line with that member cut out, whatever the dialect. `None` (take the tree path,
 /// which reports exactly as before) on any doubt or any failure, so this returns only
 /// what [`prepare_tree`] would return for the line.
-fn prepare_fast(line: &[u8]) -> Option<Event> {
+fn prepare_fast(line: &[u8]) -> Option<FastEvent> {
     let m = canon::fast::members_all(line, &EVENT_KEYS)?;
-    let [data, event_hash, prev_hash, seq, trace_id, ts, ty] = m.found;
-    let (data, event_hash_m) = (data?, event_hash?);
+    let [data, event_hash, prev_hash, seq, trace_id_m, ts, ty_m] = m.found;
+    let (data, event_hash_m, trace_id_m, ty_m) = (data?, event_hash?, trace_id_m?, ty_m?);
     let seq = seq?.as_u64(line).filter(|&x| x < (1u64 << 53))?;
-    let trace_id = trace_id?.as_str(line)?;
-    let ty = ty?.as_str(line)?;
+    let trace_id = trace_id_m.as_str(line)?;
+    let ty = ty_m.as_str(line)?;
     ts?.str_bytes(line)?;
     if !data.is_object(line) {
         return None;
@@ -353,14 +404,25 @@ fn prepare_fast(line: &[u8]) -> Option<Event> {
     if m.sha256_without(line, &event_hash_m) != event_hash {
         return None;
     }
-    Some(Event::new(
+    // The string's bytes without its quotes.
+    let span = |mm: &canon::fast::Member| -> Option<LineSpan> {
+        Some((
+            u32::try_from(mm.value_start + 1).ok()?,
+            u32::try_from(mm.end.checked_sub(1)?).ok()?,
+        ))
+    };
+    let ty = match EventType::from_name(ty) {
+        Some(t) => Ok(t),
+        None => Err(span(&ty_m)?),
+    };
+    Some(FastEvent {
         seq,
-        trace_id,
+        trace_id: span(&trace_id_m)?,
+        uuid: fields::is_uuid(trace_id),
         ty,
         prev_hash,
         event_hash,
-        [None, None, None],
-    ))
+    })
 }
 
 /// [`prepare`] by the general path: parse the line into a tree, check the fields,
@@ -522,12 +584,35 @@ mod tests {
         canon::to_vec(&Value::Object(o), wd).unwrap_or_default()
     }
 
+    /// `p` with a fast-path event written out as the tree path builds it.
+    fn owned(p: Prepared, line: &[u8]) -> Prepared {
+        match p {
+            Prepared::Fast(f) => {
+                let ty = match f.ty {
+                    Ok(t) => t.name(),
+                    Err(s) => span_str(line, s).unwrap(),
+                };
+                let e = Event::new(
+                    f.seq,
+                    span_str(line, f.trace_id).unwrap(),
+                    ty,
+                    f.prev_hash,
+                    f.event_hash,
+                    [None, None, None],
+                );
+                assert_eq!(e.uuid, f.uuid);
+                Prepared::Event(Box::new(e))
+            }
+            p => p,
+        }
+    }
+
     /// `prepare` (fast path first) answers exactly as the tree path, for each set of
     /// candidate dialects; true if the fast path answered.
     fn same_as_tree(line: &[u8]) -> bool {
         for ds in [&ALL[..], &ALL[..1], &ALL[1..2], &ALL[2..]] {
             assert_eq!(
-                prepare(line, ds),
+                owned(prepare(line, ds), line),
                 prepare_tree(line, ds),
                 "{}",
                 String::from_utf8_lossy(line)
