@@ -51,6 +51,8 @@ pub struct ChainVerifier {
     tallies: Vec<Tally>,
     next_seq: u64,
     prev: Option<[u8; 32]>,
+    /// Whether the first event's `trace_id` (`summary.trace_id`) is a lowercase UUID.
+    trace_id_uuid: bool,
     grammar: Grammar,
     /// The summary built while streaming.
     pub summary: ChainSummary,
@@ -74,6 +76,7 @@ impl ChainVerifier {
                 .collect(),
             next_seq: 0,
             prev: None,
+            trace_id_uuid: false,
             grammar: Grammar::new(),
             summary: ChainSummary::default(),
         }
@@ -137,18 +140,23 @@ impl ChainVerifier {
                 return;
             }
             Prepared::Fast(f) => {
-                // Both spans hold printable ASCII (checked by the fast path), so the
-                // conversion cannot fail; on doubt, the line is unusable (fail closed).
+                // The spans lie inside the line (the fast path took them from it); on
+                // doubt, the line is unusable (fail closed).
                 let ty = match f.ty {
                     Ok(t) => Some(Ok(t)),
-                    Err(s) => span_str(line, s).map(Err),
+                    Err(s) => span(line, s).map(Err),
                 };
-                let (Some(trace_id), Some(ty)) = (span_str(line, f.trace_id), ty) else {
+                let (Some(trace_id), Some(ty)) = (span(line, f.trace_id), ty) else {
                     report.fail(Code::TraceLineInvalid, subj(), "internal: bad field span");
                     self.skip_event();
                     return;
                 };
-                (f.seq, trace_id, f.uuid, ty, f.prev_hash, f.event_hash, None)
+                // Most events repeat the first event's trace_id: its answer is reused.
+                let uuid = match &self.summary.trace_id {
+                    Some(t) if t.as_bytes() == trace_id => self.trace_id_uuid,
+                    _ => fields::is_uuid_bytes(trace_id),
+                };
+                (f.seq, trace_id, uuid, ty, f.prev_hash, f.event_hash, None)
             }
             Prepared::Event(e) => {
                 boxed = e;
@@ -161,10 +169,10 @@ impl ChainVerifier {
                     event_hash,
                     ref hashes,
                 } = *boxed;
-                let ty = ty.as_ref().map(|t| *t).map_err(|s| s.as_str());
+                let ty = ty.as_ref().map(|t| *t).map_err(|s| s.as_bytes());
                 (
                     seq,
-                    trace_id.as_str(),
+                    trace_id.as_bytes(),
                     uuid,
                     ty,
                     prev_hash,
@@ -222,12 +230,20 @@ impl ChainVerifier {
             }
         }
         // trace_id constant within the chain (compared with the manifest at the end).
+        // (Both paths hold UTF-8 here: a tree string, or printable ASCII on the fast
+        // path, so the lossy conversion is the exact text.)
         match &self.summary.trace_id {
-            None => self.summary.trace_id = Some(trace_id.to_string()),
-            Some(t) if *t != trace_id => report.fail(
+            None => {
+                self.summary.trace_id = Some(String::from_utf8_lossy(trace_id).into_owned());
+                self.trace_id_uuid = uuid;
+            }
+            Some(t) if t.as_bytes() != trace_id => report.fail(
                 Code::TraceIdMismatch,
                 subj().field("trace_id"),
-                format!("trace_id {trace_id} differs from the first event's {t}"),
+                format!(
+                    "trace_id {} differs from the first event's {t}",
+                    String::from_utf8_lossy(trace_id)
+                ),
             ),
             Some(_) => {}
         }
@@ -236,7 +252,7 @@ impl ChainVerifier {
             Err(ty) => report.fail(
                 Code::TraceEventTypeUnknown,
                 subj().field("type"),
-                format!("unknown event type {ty:?}"),
+                format!("unknown event type {:?}", String::from_utf8_lossy(ty)),
             ),
             Ok(t) => {
                 if let Err(m) = self.grammar.step(t) {
@@ -330,18 +346,19 @@ enum Prepared {
 /// A byte range `start..end` of the line.
 type LineSpan = (u32, u32);
 
-/// The text of `s` in `line` (`None` only if the span is not valid UTF-8 there).
-fn span_str(line: &[u8], s: LineSpan) -> Option<&str> {
-    std::str::from_utf8(line.get(s.0 as usize..s.1 as usize)?).ok()
+/// The bytes of `s` in `line`.
+fn span(line: &[u8], s: LineSpan) -> Option<&[u8]> {
+    line.get(s.0 as usize..s.1 as usize)
 }
 
 /// [`Event`] as the fast path prepares it: `trace_id` and an unknown type name are
-/// spans of the line, and every recomputed hash matched.
+/// spans of the line (printable ASCII), every recomputed hash matched, and whether
+/// `trace_id` is a UUID is left to [`ChainVerifier::event`] (which knows the first
+/// event's answer).
 #[derive(Clone, Copy, Debug, PartialEq)]
 struct FastEvent {
     seq: u64,
     trace_id: LineSpan,
-    uuid: bool,
     ty: Result<EventType, LineSpan>,
     prev_hash: [u8; 32],
     event_hash: [u8; 32],
@@ -393,8 +410,9 @@ fn prepare_fast(line: &[u8]) -> Option<FastEvent> {
     let [data, event_hash, prev_hash, seq, trace_id_m, ts, ty_m] = m.found;
     let (data, event_hash_m, trace_id_m, ty_m) = (data?, event_hash?, trace_id_m?, ty_m?);
     let seq = seq?.as_u64(line).filter(|&x| x < (1u64 << 53))?;
-    let trace_id = trace_id_m.as_str(line)?;
-    let ty = ty_m.as_str(line)?;
+    // Strings the scanner is sure of are printable ASCII: no UTF-8 check needed.
+    trace_id_m.str_bytes(line)?;
+    let ty = ty_m.str_bytes(line)?;
     ts?.str_bytes(line)?;
     if !data.is_object(line) {
         return None;
@@ -411,14 +429,13 @@ fn prepare_fast(line: &[u8]) -> Option<FastEvent> {
             u32::try_from(mm.end.checked_sub(1)?).ok()?,
         ))
     };
-    let ty = match EventType::from_name(ty) {
+    let ty = match EventType::from_name_bytes(ty) {
         Some(t) => Ok(t),
         None => Err(span(&ty_m)?),
     };
     Some(FastEvent {
         seq,
         trace_id: span(&trace_id_m)?,
-        uuid: fields::is_uuid(trace_id),
         ty,
         prev_hash,
         event_hash,
@@ -588,19 +605,19 @@ mod tests {
     fn owned(p: Prepared, line: &[u8]) -> Prepared {
         match p {
             Prepared::Fast(f) => {
+                let text = |s| std::str::from_utf8(span(line, s).unwrap()).unwrap();
                 let ty = match f.ty {
                     Ok(t) => t.name(),
-                    Err(s) => span_str(line, s).unwrap(),
+                    Err(s) => text(s),
                 };
                 let e = Event::new(
                     f.seq,
-                    span_str(line, f.trace_id).unwrap(),
+                    text(f.trace_id),
                     ty,
                     f.prev_hash,
                     f.event_hash,
                     [None, None, None],
                 );
-                assert_eq!(e.uuid, f.uuid);
                 Prepared::Event(Box::new(e))
             }
             p => p,
@@ -667,6 +684,73 @@ mod tests {
                 None => line,
             };
             same_as_tree(&line);
+        }
+    }
+
+    /// Streams a chain whose lines take the fast path, and the same chain with every
+    /// line made non-canonical (a space after `{`, so the tree path): the findings and
+    /// the summary are the same, including changed trace_ids (UUID or not), unknown
+    /// types, seq gaps and broken links.
+    #[test]
+    fn fast_and_tree_paths_report_alike() {
+        let ids = [
+            "09aad3e1-f420-451e-a189-e86f68073dc0",
+            "09aad3e1-f420-451e-a189-e86f68073dc0",
+            "not-a-uuid",
+            "19aad3e1-f420-451e-a189-e86f68073dc0",
+            "09aad3e1-f420-451e-a189-e86f68073dc0",
+            "09AAD3E1-f420-451e-a189-e86f68073dc0",
+        ];
+        let types = [
+            "req_seen",
+            "request_received",
+            "no_such_type",
+            "model_done",
+            "model_done",
+            "trace_finalizing",
+        ];
+        for first_id in ["09aad3e1-f420-451e-a189-e86f68073dc0", "x"] {
+            let mut prev = GENESIS.to_string();
+            let mut fast = Vec::new();
+            let mut tree = Vec::new();
+            for (i, (id, ty)) in ids.iter().zip(types).enumerate() {
+                let mut o = Object::new();
+                // A gap at 4 and a broken link at 5.
+                o.insert("seq", if i == 4 { 7 } else { i as u64 });
+                o.insert("trace_id", if i == 0 { first_id } else { *id });
+                o.insert("type", ty);
+                o.insert("ts", "t");
+                o.insert("data", Value::Object(Object::new()));
+                o.insert("prev_hash", if i == 5 { GENESIS.to_string() } else { prev });
+                let h = canon::sha256_hex(&Value::Object(o.clone()), Dialect::Jcs).unwrap();
+                o.insert("event_hash", h.clone());
+                prev = h;
+                let line = canon::to_vec(&Value::Object(o), Dialect::CanonicalJson).unwrap();
+                assert!(prepare_fast(&line).is_some());
+                fast.extend_from_slice(&line);
+                tree.extend_from_slice(b"{ ");
+                tree.extend_from_slice(&line[1..]);
+                assert!(prepare_fast(&tree[tree.len() - line.len() - 1..]).is_none());
+                fast.push(b'\n');
+                tree.push(b'\n');
+            }
+            let (rf, sf) = run(&fast, None, Dialect::Jcs);
+            let (rt, st) = run(&tree, None, Dialect::Jcs);
+            assert_eq!(rf.findings(), rt.findings());
+            let codes = rf.failure_codes();
+            for c in [
+                Code::TraceIdMismatch,
+                Code::TraceEventTypeUnknown,
+                Code::TraceLineInvalid,
+                Code::TraceSeqGap,
+                Code::TracePrevHash,
+            ] {
+                assert!(codes.contains(&c.into()), "{c:?} in {codes:?}");
+            }
+            assert_eq!(
+                (sf.count, sf.trace_id, sf.final_hash, sf.decision),
+                (st.count, st.trace_id, st.final_hash, st.decision)
+            );
         }
     }
 
