@@ -406,7 +406,8 @@ const EVENT_KEYS: [&str; 7] = [
 /// which reports exactly as before) on any doubt or any failure, so this returns only
 /// what [`prepare_tree`] would return for the line.
 fn prepare_fast(line: &[u8]) -> Option<FastEvent> {
-    let m = canon::fast::members_all(line, &EVENT_KEYS)?;
+    // `event_hash` and `prev_hash` (keys 1 and 2) are decoded during the scan.
+    let m = canon::fast::members_all_hex(line, &EVENT_KEYS, 0b110)?;
     let [data, event_hash, prev_hash, seq, trace_id_m, ts, ty_m] = m.found;
     let (data, event_hash_m, trace_id_m, ty_m) = (data?, event_hash?, trace_id_m?, ty_m?);
     let seq = seq?.as_u64(line).filter(|&x| x < (1u64 << 53))?;
@@ -417,8 +418,15 @@ fn prepare_fast(line: &[u8]) -> Option<FastEvent> {
     if !data.is_object(line) {
         return None;
     }
-    let prev_hash = parse_hex32_bytes(prev_hash?.str_bytes(line)?)?;
-    let event_hash = parse_hex32_bytes(event_hash_m.str_bytes(line)?)?;
+    let [_, event_hash, prev_hash_d, ..] = m.hex;
+    let prev_hash = match prev_hash_d {
+        Some(h) => h,
+        None => parse_hex32_bytes(prev_hash?.str_bytes(line)?)?,
+    };
+    let event_hash = match event_hash {
+        Some(h) => h,
+        None => parse_hex32_bytes(event_hash_m.str_bytes(line)?)?,
+    };
     if m.sha256_without(line, &event_hash_m) != event_hash {
         return None;
     }
