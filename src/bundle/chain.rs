@@ -51,6 +51,8 @@ pub struct ChainVerifier {
     tallies: Vec<Tally>,
     next_seq: u64,
     prev: Option<[u8; 32]>,
+    /// Whether the first event's `trace_id` (`summary.trace_id`) is a lowercase UUID.
+    trace_id_uuid: bool,
     grammar: Grammar,
     /// The summary built while streaming.
     pub summary: ChainSummary,
@@ -74,6 +76,7 @@ impl ChainVerifier {
                 .collect(),
             next_seq: 0,
             prev: None,
+            trace_id_uuid: false,
             grammar: Grammar::new(),
             summary: ChainSummary::default(),
         }
@@ -129,23 +132,55 @@ impl ChainVerifier {
     /// The checks of one event that depend on the events before it, in line order.
     fn event(&mut self, line: &[u8], no: u64, p: Prepared, report: &mut Report) {
         let subj = || Subject::file(TRACE_PATH).line(no);
-        let e = match p {
+        let boxed;
+        let (seq, trace_id, uuid, ty, prev_hash, event_hash, hashes) = match p {
             Prepared::Unusable(code, msg) => {
                 report.fail(code, subj(), msg);
                 self.skip_event();
                 return;
             }
-            Prepared::Event(e) => e,
+            Prepared::Fast(f) => {
+                // The spans lie inside the line (the fast path took them from it); on
+                // doubt, the line is unusable (fail closed).
+                let ty = match f.ty {
+                    Ok(t) => Some(Ok(t)),
+                    Err(s) => span(line, s).map(Err),
+                };
+                let (Some(trace_id), Some(ty)) = (span(line, f.trace_id), ty) else {
+                    report.fail(Code::TraceLineInvalid, subj(), "internal: bad field span");
+                    self.skip_event();
+                    return;
+                };
+                // Most events repeat the first event's trace_id: its answer is reused.
+                let uuid = match &self.summary.trace_id {
+                    Some(t) if t.as_bytes() == trace_id => self.trace_id_uuid,
+                    _ => fields::is_uuid_bytes(trace_id),
+                };
+                (f.seq, trace_id, uuid, ty, f.prev_hash, f.event_hash, None)
+            }
+            Prepared::Event(e) => {
+                boxed = e;
+                let Event {
+                    seq,
+                    ref trace_id,
+                    uuid,
+                    ref ty,
+                    prev_hash,
+                    event_hash,
+                    ref hashes,
+                } = *boxed;
+                let ty = ty.as_ref().map(|t| *t).map_err(|s| s.as_bytes());
+                (
+                    seq,
+                    trace_id.as_bytes(),
+                    uuid,
+                    ty,
+                    prev_hash,
+                    event_hash,
+                    Some(hashes),
+                )
+            }
         };
-        let Event {
-            seq,
-            trace_id,
-            uuid,
-            ty,
-            prev_hash,
-            event_hash,
-            hashes,
-        } = *e;
         if !uuid {
             report.fail(
                 Code::TraceLineInvalid,
@@ -186,20 +221,29 @@ impl ChainVerifier {
             }
         }
         // event_hash recomputed under each candidate dialect.
-        for (t, h) in self.tallies.iter_mut().zip(hashes) {
+        for (t, h) in self.tallies.iter_mut().zip(hashes.into_iter().flatten()) {
             let Some((code, msg)) = h else { continue };
             t.count += 1;
             if t.failures.len() < MAX_FINDINGS_PER_CODE {
-                t.failures.push((code, subj().field("event_hash"), msg));
+                t.failures
+                    .push((*code, subj().field("event_hash"), msg.clone()));
             }
         }
         // trace_id constant within the chain (compared with the manifest at the end).
+        // (Both paths hold UTF-8 here: a tree string, or printable ASCII on the fast
+        // path, so the lossy conversion is the exact text.)
         match &self.summary.trace_id {
-            None => self.summary.trace_id = Some(trace_id),
-            Some(t) if *t != trace_id => report.fail(
+            None => {
+                self.summary.trace_id = Some(String::from_utf8_lossy(trace_id).into_owned());
+                self.trace_id_uuid = uuid;
+            }
+            Some(t) if t.as_bytes() != trace_id => report.fail(
                 Code::TraceIdMismatch,
                 subj().field("trace_id"),
-                format!("trace_id {trace_id} differs from the first event's {t}"),
+                format!(
+                    "trace_id {} differs from the first event's {t}",
+                    String::from_utf8_lossy(trace_id)
+                ),
             ),
             Some(_) => {}
         }
@@ -208,7 +252,7 @@ impl ChainVerifier {
             Err(ty) => report.fail(
                 Code::TraceEventTypeUnknown,
                 subj().field("type"),
-                format!("unknown event type {ty:?}"),
+                format!("unknown event type {:?}", String::from_utf8_lossy(ty)),
             ),
             Ok(t) => {
                 if let Err(m) = self.grammar.step(t) {
@@ -292,8 +336,32 @@ type HashFailure = Option<(crate::verdict::Code, String)>;
 enum Prepared {
     /// The line is not a usable event: the finding, reported at the line.
     Unusable(crate::verdict::Code, String),
-    /// A well-formed event.
+    /// A well-formed event (the tree path).
     Event(Box<Event>),
+    /// A well-formed event whose `event_hash` matches in every dialect (the fast
+    /// path): no allocation, its strings are spans of the line.
+    Fast(FastEvent),
+}
+
+/// A byte range `start..end` of the line.
+type LineSpan = (u32, u32);
+
+/// The bytes of `s` in `line`.
+fn span(line: &[u8], s: LineSpan) -> Option<&[u8]> {
+    line.get(s.0 as usize..s.1 as usize)
+}
+
+/// [`Event`] as the fast path prepares it: `trace_id` and an unknown type name are
+/// spans of the line (printable ASCII), every recomputed hash matched, and whether
+/// `trace_id` is a UUID is left to [`ChainVerifier::event`] (which knows the first
+/// event's answer).
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct FastEvent {
+    seq: u64,
+    trace_id: LineSpan,
+    ty: Result<EventType, LineSpan>,
+    prev_hash: [u8; 32],
+    event_hash: [u8; 32],
 }
 
 /// The fields of a well-formed event and its recomputed hashes.
@@ -315,7 +383,7 @@ struct Event {
 /// Parses one line and recomputes its event hash under each of `dialects`.
 fn prepare(line: &[u8], dialects: &[Dialect]) -> Prepared {
     match prepare_fast(line) {
-        Some(e) => Prepared::Event(Box::new(e)),
+        Some(e) => Prepared::Fast(e),
         None => prepare_tree(line, dialects),
     }
 }
@@ -337,30 +405,49 @@ const EVENT_KEYS: [&str; 7] = [
 /// line with that member cut out, whatever the dialect. `None` (take the tree path,
 /// which reports exactly as before) on any doubt or any failure, so this returns only
 /// what [`prepare_tree`] would return for the line.
-fn prepare_fast(line: &[u8]) -> Option<Event> {
-    let m = canon::fast::members_all(line, &EVENT_KEYS)?;
-    let [data, event_hash, prev_hash, seq, trace_id, ts, ty] = m.found;
-    let (data, event_hash_m) = (data?, event_hash?);
+fn prepare_fast(line: &[u8]) -> Option<FastEvent> {
+    // `event_hash` and `prev_hash` (keys 1 and 2) are decoded during the scan.
+    let m = canon::fast::members_all_hex(line, &EVENT_KEYS, 0b110)?;
+    let [data, event_hash, prev_hash, seq, trace_id_m, ts, ty_m] = m.found;
+    let (data, event_hash_m, trace_id_m, ty_m) = (data?, event_hash?, trace_id_m?, ty_m?);
     let seq = seq?.as_u64(line).filter(|&x| x < (1u64 << 53))?;
-    let trace_id = trace_id?.as_str(line)?;
-    let ty = ty?.as_str(line)?;
+    // Strings the scanner is sure of are printable ASCII: no UTF-8 check needed.
+    trace_id_m.str_bytes(line)?;
+    let ty = ty_m.str_bytes(line)?;
     ts?.str_bytes(line)?;
     if !data.is_object(line) {
         return None;
     }
-    let prev_hash = parse_hex32_bytes(prev_hash?.str_bytes(line)?)?;
-    let event_hash = parse_hex32_bytes(event_hash_m.str_bytes(line)?)?;
+    let [_, event_hash, prev_hash_d, ..] = m.hex;
+    let prev_hash = match prev_hash_d {
+        Some(h) => h,
+        None => parse_hex32_bytes(prev_hash?.str_bytes(line)?)?,
+    };
+    let event_hash = match event_hash {
+        Some(h) => h,
+        None => parse_hex32_bytes(event_hash_m.str_bytes(line)?)?,
+    };
     if m.sha256_without(line, &event_hash_m) != event_hash {
         return None;
     }
-    Some(Event::new(
+    // The string's bytes without its quotes.
+    let span = |mm: &canon::fast::Member| -> Option<LineSpan> {
+        Some((
+            u32::try_from(mm.value_start + 1).ok()?,
+            u32::try_from(mm.end.checked_sub(1)?).ok()?,
+        ))
+    };
+    let ty = match EventType::from_name_bytes(ty) {
+        Some(t) => Ok(t),
+        None => Err(span(&ty_m)?),
+    };
+    Some(FastEvent {
         seq,
-        trace_id,
+        trace_id: span(&trace_id_m)?,
         ty,
         prev_hash,
         event_hash,
-        [None, None, None],
-    ))
+    })
 }
 
 /// [`prepare`] by the general path: parse the line into a tree, check the fields,
@@ -522,12 +609,35 @@ mod tests {
         canon::to_vec(&Value::Object(o), wd).unwrap_or_default()
     }
 
+    /// `p` with a fast-path event written out as the tree path builds it.
+    fn owned(p: Prepared, line: &[u8]) -> Prepared {
+        match p {
+            Prepared::Fast(f) => {
+                let text = |s| std::str::from_utf8(span(line, s).unwrap()).unwrap();
+                let ty = match f.ty {
+                    Ok(t) => t.name(),
+                    Err(s) => text(s),
+                };
+                let e = Event::new(
+                    f.seq,
+                    text(f.trace_id),
+                    ty,
+                    f.prev_hash,
+                    f.event_hash,
+                    [None, None, None],
+                );
+                Prepared::Event(Box::new(e))
+            }
+            p => p,
+        }
+    }
+
     /// `prepare` (fast path first) answers exactly as the tree path, for each set of
     /// candidate dialects; true if the fast path answered.
     fn same_as_tree(line: &[u8]) -> bool {
         for ds in [&ALL[..], &ALL[..1], &ALL[1..2], &ALL[2..]] {
             assert_eq!(
-                prepare(line, ds),
+                owned(prepare(line, ds), line),
                 prepare_tree(line, ds),
                 "{}",
                 String::from_utf8_lossy(line)
@@ -582,6 +692,73 @@ mod tests {
                 None => line,
             };
             same_as_tree(&line);
+        }
+    }
+
+    /// Streams a chain whose lines take the fast path, and the same chain with every
+    /// line made non-canonical (a space after `{`, so the tree path): the findings and
+    /// the summary are the same, including changed trace_ids (UUID or not), unknown
+    /// types, seq gaps and broken links.
+    #[test]
+    fn fast_and_tree_paths_report_alike() {
+        let ids = [
+            "09aad3e1-f420-451e-a189-e86f68073dc0",
+            "09aad3e1-f420-451e-a189-e86f68073dc0",
+            "not-a-uuid",
+            "19aad3e1-f420-451e-a189-e86f68073dc0",
+            "09aad3e1-f420-451e-a189-e86f68073dc0",
+            "09AAD3E1-f420-451e-a189-e86f68073dc0",
+        ];
+        let types = [
+            "req_seen",
+            "request_received",
+            "no_such_type",
+            "model_done",
+            "model_done",
+            "trace_finalizing",
+        ];
+        for first_id in ["09aad3e1-f420-451e-a189-e86f68073dc0", "x"] {
+            let mut prev = GENESIS.to_string();
+            let mut fast = Vec::new();
+            let mut tree = Vec::new();
+            for (i, (id, ty)) in ids.iter().zip(types).enumerate() {
+                let mut o = Object::new();
+                // A gap at 4 and a broken link at 5.
+                o.insert("seq", if i == 4 { 7 } else { i as u64 });
+                o.insert("trace_id", if i == 0 { first_id } else { *id });
+                o.insert("type", ty);
+                o.insert("ts", "t");
+                o.insert("data", Value::Object(Object::new()));
+                o.insert("prev_hash", if i == 5 { GENESIS.to_string() } else { prev });
+                let h = canon::sha256_hex(&Value::Object(o.clone()), Dialect::Jcs).unwrap();
+                o.insert("event_hash", h.clone());
+                prev = h;
+                let line = canon::to_vec(&Value::Object(o), Dialect::CanonicalJson).unwrap();
+                assert!(prepare_fast(&line).is_some());
+                fast.extend_from_slice(&line);
+                tree.extend_from_slice(b"{ ");
+                tree.extend_from_slice(&line[1..]);
+                assert!(prepare_fast(&tree[tree.len() - line.len() - 1..]).is_none());
+                fast.push(b'\n');
+                tree.push(b'\n');
+            }
+            let (rf, sf) = run(&fast, None, Dialect::Jcs);
+            let (rt, st) = run(&tree, None, Dialect::Jcs);
+            assert_eq!(rf.findings(), rt.findings());
+            let codes = rf.failure_codes();
+            for c in [
+                Code::TraceIdMismatch,
+                Code::TraceEventTypeUnknown,
+                Code::TraceLineInvalid,
+                Code::TraceSeqGap,
+                Code::TracePrevHash,
+            ] {
+                assert!(codes.contains(&c.into()), "{c:?} in {codes:?}");
+            }
+            assert_eq!(
+                (sf.count, sf.trace_id, sf.final_hash, sf.decision),
+                (st.count, st.trace_id, st.final_hash, st.decision)
+            );
         }
     }
 

@@ -95,7 +95,11 @@ pub fn b64_field(o: &Object, k: &str) -> FieldResult<Vec<u8>> {
 
 /// True for a lowercase hyphenated UUID (`8-4-4-4-12` hex digits).
 pub fn is_uuid(s: &str) -> bool {
-    let b = s.as_bytes();
+    is_uuid_bytes(s.as_bytes())
+}
+
+/// [`is_uuid`] on bytes.
+pub fn is_uuid_bytes(b: &[u8]) -> bool {
     b.len() == 36
         && b.iter().enumerate().all(|(i, &c)| match i {
             8 | 13 | 18 | 23 => c == b'-',

@@ -54,7 +54,12 @@ impl EventType {
 
     /// Parses a wire name (exact, case-sensitive).
     pub fn from_name(s: &str) -> Option<EventType> {
-        Self::ALL.into_iter().find(|t| t.name() == s)
+        Self::from_name_bytes(s.as_bytes())
+    }
+
+    /// [`EventType::from_name`] on bytes.
+    pub fn from_name_bytes(s: &[u8]) -> Option<EventType> {
+        Self::ALL.into_iter().find(|t| t.name().as_bytes() == s)
     }
 
     /// Pipeline phase of a processing event (1..=5), `None` for the others.

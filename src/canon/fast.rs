@@ -96,6 +96,9 @@ pub struct Members<const N: usize> {
     pub count: usize,
     /// True if every top-level value is a scalar (no nested object or array).
     pub flat: bool,
+    /// Per key asked for as a digest ([`members_all_hex`]): its value decoded when it
+    /// is a string of exactly 64 lowercase hex digits, else `None`.
+    pub hex: [Option<[u8; 32]>; N],
 }
 
 impl<const N: usize> Members<N> {
@@ -135,12 +138,34 @@ pub fn members_all<const N: usize>(line: &[u8], keys: &[&str; N]) -> Option<Memb
     scan(line, keys, true)
 }
 
+/// [`members_all`], also decoding the values of the keys whose bit is set in `hex`
+/// (bit `k` for `keys[k]`) when they are strings of exactly 64 lowercase hex digits
+/// ([`Members::hex`]), in the same pass. The answer and the spans are those of
+/// [`members_all`]: such a string is one the scanner accepts anyway, with the same end.
+pub fn members_all_hex<const N: usize>(
+    line: &[u8],
+    keys: &[&str; N],
+    hex: u64,
+) -> Option<Members<N>> {
+    scan_hex(line, keys, true, hex)
+}
+
 fn scan<const N: usize>(line: &[u8], keys: &[&str; N], all: bool) -> Option<Members<N>> {
+    scan_hex(line, keys, all, 0)
+}
+
+fn scan_hex<const N: usize>(
+    line: &[u8],
+    keys: &[&str; N],
+    all: bool,
+    hex: u64,
+) -> Option<Members<N>> {
     let mut s = Scanner { b: line, i: 0 };
     let mut out = Members {
         found: [None; N],
         count: 0,
         flat: true,
+        hex: [None; N],
     };
     if line.first() != Some(&b'{') {
         return None;
@@ -176,7 +201,16 @@ fn scan<const N: usize>(line: &[u8], keys: &[&str; N], all: bool) -> Option<Memb
             if matches!(s.peek(), Some(b'{' | b'[')) {
                 out.flat = false;
             }
-            s.value(1)?;
+            let digest = if wanted && next < 64 && hex & (1 << next) != 0 {
+                s.hex32()
+            } else {
+                None
+            };
+            if digest.is_some() {
+                out.hex[next] = digest;
+            } else {
+                s.value(1)?;
+            }
             out.count += 1;
             if wanted {
                 out.found[next] = Some(Member {
@@ -285,6 +319,22 @@ impl<'a> Scanner<'a> {
             return None;
         }
         Some(())
+    }
+
+    /// A string of exactly 64 lowercase hex digits, decoded and consumed; `None` (and
+    /// nothing consumed) for anything else. Such a string is printable ASCII without
+    /// `"` or `\`, so [`Scanner::string`] would accept it with the same end.
+    #[inline]
+    fn hex32(&mut self) -> Option<[u8; 32]> {
+        let w = self.b.get(self.i..self.i + 66)?;
+        let (open, rest) = w.split_first()?;
+        let (close, digits) = rest.split_last()?;
+        if *open != b'"' || *close != b'"' {
+            return None;
+        }
+        let d = crate::crypto::hash::parse_hex32_bytes(digits)?;
+        self.i += 66;
+        Some(d)
     }
 
     /// A string of plain printable ASCII; returns its bytes without the quotes.
@@ -523,6 +573,22 @@ mod tests {
         if let Some(a) = all {
             assert_eq!(a.found, m.found);
         }
+        // Decoding digests in the scan changes neither the answer nor the spans.
+        for mask in [0b001, 0b010, 0b111] {
+            let h = members_all_hex(b, &["a", "b", "z"], mask);
+            assert_eq!(
+                h.map(|h| (h.found, h.count, h.flat)),
+                all.map(|a| (a.found, a.count, a.flat))
+            );
+            if let Some(h) = h {
+                for (k, (f, d)) in h.found.iter().zip(h.hex).enumerate() {
+                    let want = f
+                        .filter(|_| mask & (1 << k) != 0)
+                        .and_then(|f| crate::crypto::hash::parse_hex32_bytes(f.str_bytes(b)?));
+                    assert_eq!(d, want, "{line}");
+                }
+            }
+        }
         for (k, f) in ["a", "b", "z"].iter().zip(m.found) {
             assert_eq!(f.is_some(), o.contains_key(k));
             if let Some(f) = f {
@@ -551,7 +617,10 @@ mod tests {
         #[test]
         fn sure_implies_canonical(
             v in proptest::collection::vec((arb::string(), arb::value()), 0..6),
-            keys in proptest::collection::vec(proptest::sample::select(vec!["a", "b", "z"]), 0..3),
+            keys in proptest::collection::vec(
+                (proptest::sample::select(vec!["a", "b", "z"]), 0usize..6, 0usize..64),
+                0..3,
+            ),
             d in 0usize..3,
             edit in proptest::option::of((0u8..7, 0usize..4096, proptest::prelude::any::<u8>())),
         ) {
@@ -559,8 +628,23 @@ mod tests {
             for (k, x) in v {
                 o.insert(k, x);
             }
-            for k in keys {
-                o.insert(k, 7u64);
+            for (k, kind, at) in keys {
+                // An integer, or a digest string and its near misses (decoded in the
+                // scan by `members_all_hex`, or not).
+                let hex: String = (0..64).map(|i| b"0123456789abcdef"[(i * 7 + at) % 16] as char).collect();
+                let mut x = hex.clone();
+                match kind {
+                    0 => {
+                        o.insert(k, 7u64);
+                        continue;
+                    }
+                    1 => {}
+                    2 => x.replace_range(at..at + 1, "A"),
+                    3 => x.truncate(63),
+                    4 => x.push('0'),
+                    _ => x.replace_range(at..at + 1, "g"),
+                }
+                o.insert(k, x);
             }
             let Ok(line) = to_vec(&Value::Object(o), ALL[d]) else { return Ok(()) };
             let line = match edit {

@@ -170,16 +170,22 @@ impl<R: Read + ?Sized> BatchReader<'_, R> {
     }
 
     /// Fills `b` with the next lines (at least `target` bytes unless the stream ends);
-    /// false at the end of the stream.
+    /// false at the end of the stream. The batch's bytes are `b.buf[..filled]`; the
+    /// buffer keeps its length across batches, so that reading into it does not zero it
+    /// again (only growth is zeroed).
     fn next_batch(&mut self, b: &mut Batch, target: usize) -> io::Result<bool> {
-        b.buf.clear();
         b.lines.clear();
-        b.buf.append(&mut self.carry);
+        let mut filled = self.carry.len();
+        if b.buf.len() < filled {
+            b.buf.resize(filled, 0);
+        }
+        b.buf[..filled].copy_from_slice(&self.carry);
+        self.carry.clear();
         // Start of the unfinished line in `b.buf`.
         let mut pos = 0;
         let mut scan = 0;
         loop {
-            while let Some(i) = crate::container::find_newline(&b.buf[scan..]) {
+            while let Some(i) = crate::container::find_newline(&b.buf[scan..filled]) {
                 let end = scan + i;
                 if self.skipping {
                     self.skipping = false;
@@ -192,47 +198,45 @@ impl<R: Read + ?Sized> BatchReader<'_, R> {
                 scan = pos;
                 if b.lines.len() >= BATCH_LINES {
                     // Full: the rest (whole lines included) is carried over.
-                    self.carry.extend_from_slice(&b.buf[pos..]);
-                    b.buf.truncate(pos);
+                    self.carry.extend_from_slice(&b.buf[pos..filled]);
                     return Ok(true);
                 }
             }
             if self.skipping {
-                b.buf.truncate(pos);
-            } else if b.buf.len() - pos > self.max {
+                filled = pos;
+            } else if filled - pos > self.max {
                 self.skipping = true;
-                b.buf.truncate(pos);
+                filled = pos;
             }
-            scan = b.buf.len();
+            scan = filled;
             if self.eof {
                 // The last line, without a line feed.
                 if self.skipping {
                     self.skipping = false;
                     self.emit(b, pos, pos, false, true);
-                } else if b.buf.len() > pos {
-                    let end = b.buf.len();
-                    self.emit(b, pos, end, false, false);
+                } else if filled > pos {
+                    self.emit(b, pos, filled, false, false);
                 }
-                pos = b.buf.len();
+                pos = filled;
                 break;
             }
             if pos >= target && !b.lines.is_empty() {
                 break;
             }
-            let len = b.buf.len();
-            b.buf.reserve(READ_CHUNK);
-            // read_to_end retries interrupted reads and never exposes unread bytes.
-            match Read::take(&mut *self.r, READ_CHUNK as u64).read_to_end(&mut b.buf) {
-                Ok(0) => self.eof = true,
-                Ok(_) => {}
-                Err(e) => {
-                    b.buf.truncate(len);
-                    return Err(e);
+            if b.buf.len() < filled + READ_CHUNK {
+                b.buf.resize(filled + READ_CHUNK, 0);
+            }
+            loop {
+                match self.r.read(&mut b.buf[filled..filled + READ_CHUNK]) {
+                    Ok(0) => self.eof = true,
+                    Ok(n) => filled += n,
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                    Err(e) => return Err(e),
                 }
+                break;
             }
         }
-        self.carry.extend_from_slice(&b.buf[pos..]);
-        b.buf.truncate(pos);
+        self.carry.extend_from_slice(&b.buf[pos..filled]);
         Ok(!b.lines.is_empty())
     }
 }
@@ -265,28 +269,31 @@ where
         return Ok(());
     }
     let mut spare = Batch::default();
+    // The results of the batch being applied, and a spare vector (both reused).
     let mut done: Option<(Batch, Vec<T>)> = None;
+    let mut spare_out: Vec<T> = Vec::new();
     let prepare = &prepare;
     loop {
-        let mut out: Vec<T> = Vec::new();
+        let mut out: Vec<T> = std::mem::take(&mut spare_out);
         let mut next = std::mem::take(&mut spare);
         let mut more = Ok(false);
         rayon::in_place_scope(|s| {
             let batch = &cur;
             let out = &mut out;
             s.spawn(move |_| {
-                *out = batch
+                batch
                     .lines
                     .par_iter()
                     .with_min_len(64)
                     .map(|l| prepare(batch.line(l), l.meta))
-                    .collect();
+                    .collect_into_vec(out);
             });
-            if let Some((b, res)) = done.take() {
-                for (l, t) in b.lines.iter().zip(res) {
+            if let Some((b, mut res)) = done.take() {
+                for (l, t) in b.lines.iter().zip(res.drain(..)) {
                     apply(b.line(l), l.meta, t);
                 }
                 spare = b;
+                spare_out = res;
             }
             more = reader.next_batch(&mut next, target);
         });
