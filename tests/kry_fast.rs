@@ -437,3 +437,23 @@ fn write_fuzz_seeds() {
         }
     }
 }
+
+/// Found by the `kry_fast` fuzz target (2026-12-01): a link with a key longer than 16
+/// bytes (the layout cache is then left empty but its sort order kept) followed by an
+/// empty link `{}` made the tree-free path index the stale order: a panic
+/// (`src/kry/fast.rs`, `link`, index out of bounds). Must decide like the general path
+/// or decline.
+#[test]
+fn empty_link_after_a_long_key_regression() {
+    let v = k::savings3();
+    let c = String::from_utf8(k::canon_bytes(&v)).unwrap();
+    let cases = [
+        c.replacen("\"links\":[{", "\"links\":[{\"a_key_longer_than_16\":1,", 1)
+            .replacen("},{", "},{},{", 1),
+        c.replacen("\"links\":[{", "\"links\":[{\"a_key_longer_than_16\":1,", 1)
+            .replacen("}],", "},{}],", 1),
+    ];
+    for t in cases {
+        agree(t.as_bytes(), None);
+    }
+}
