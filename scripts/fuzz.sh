@@ -142,6 +142,14 @@ EOF2
         cp "$f" "$dir/$(echo "$f" | tr '/' '_')"
       done
       ;;
+    kry_fast)
+      # The KRY fixtures; generated valid attestations (compact, pretty-printed, link
+      # keys reversed) come from fuzz/seeds/kry_fast/ (written by the ignored test
+      # write_fuzz_seeds in tests/kry_fast.rs).
+      for f in $(find testdata/kry -type f -name '*.json' 2>/dev/null | sort); do
+        cp "$f" "$dir/$(echo "$f" | tr '/' '_')"
+      done
+      ;;
     pact_replay)
       for f in $(find testdata/pact testdata/gate -type f -name '*.json' 2>/dev/null | sort); do
         cp "$f" "$dir/$(echo "$f" | tr '/' '_')"

@@ -409,3 +409,51 @@ fn testdata_attestations_agree() {
     }
     assert!(decided >= 1, "savings_valid.json at least");
 }
+
+/// Writes the `kry_fast` fuzz target's generated seeds (valid attestations the
+/// tree-free path decides, compact, pretty-printed and with reversed link keys) into
+/// `fuzz/seeds/kry_fast/`. Run by hand when the generator changes:
+/// `cargo test --test kry_fast write_fuzz_seeds -- --ignored`.
+#[test]
+#[ignore]
+fn write_fuzz_seeds() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/seeds/kry_fast");
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut rng = Rng(0x5EED_00F2);
+    let docs = [
+        ("savings3", k::savings3()),
+        ("empty", k::savings(&[])),
+        ("mixed1", mixed(1, &mut rng)),
+        ("mixed6", mixed(6, &mut rng)),
+    ];
+    for (name, v) in &docs {
+        for (form, bytes) in [
+            ("compact", k::canon_bytes(v)),
+            ("pretty", pretty(v)),
+            ("reversed", links_reversed(v)),
+        ] {
+            assert_eq!(agree(&bytes, None), 5, "{name} {form}");
+            std::fs::write(dir.join(format!("{name}-{form}.json")), bytes).unwrap();
+        }
+    }
+}
+
+/// Found by the `kry_fast` fuzz target (2026-12-01): a link with a key longer than 16
+/// bytes (the layout cache is then left empty but its sort order kept) followed by an
+/// empty link `{}` made the tree-free path index the stale order: a panic
+/// (`src/kry/fast.rs`, `link`, index out of bounds). Must decide like the general path
+/// or decline.
+#[test]
+fn empty_link_after_a_long_key_regression() {
+    let v = k::savings3();
+    let c = String::from_utf8(k::canon_bytes(&v)).unwrap();
+    let cases = [
+        c.replacen("\"links\":[{", "\"links\":[{\"a_key_longer_than_16\":1,", 1)
+            .replacen("},{", "},{},{", 1),
+        c.replacen("\"links\":[{", "\"links\":[{\"a_key_longer_than_16\":1,", 1)
+            .replacen("}],", "},{}],", 1),
+    ];
+    for t in cases {
+        agree(t.as_bytes(), None);
+    }
+}

@@ -5,10 +5,33 @@
 //! Also the soundness rule of the canonical-line fast path (`canon::fast`): a line it
 //! is sure of parses, is its own canonical form in every dialect, and the spans and
 //! two-slice hashes it returns agree with the tree (`canon::sha256_without`).
+//! And `canon::fast::members_all_hex` (the bundle trace-line scan) agrees with
+//! `members_all` (same answer, spans, count, flatness) and decodes exactly the asked-for
+//! values that `crypto::hash::parse_hex32` decodes.
 #![no_main]
 
 use evv::canon::{self, Dialect};
 use libfuzzer_sys::fuzz_target;
+
+/// `members_all_hex(line, keys, mask)` is `members_all(line, keys)` plus, per key whose
+/// bit is set, the member's string value decoded by `parse_hex32`.
+fn check_hex<const N: usize>(line: &[u8], keys: &[&str; N], mask: u64) {
+    let all = canon::fast::members_all(line, keys);
+    let h = canon::fast::members_all_hex(line, keys, mask);
+    assert_eq!(
+        h.map(|h| (h.found, h.count, h.flat)),
+        all.map(|a| (a.found, a.count, a.flat)),
+        "members_all_hex and members_all disagree (mask {mask:#b})"
+    );
+    if let Some(h) = h {
+        for (k, (f, d)) in h.found.iter().zip(h.hex).enumerate() {
+            let want = f
+                .filter(|_| mask & (1 << k) != 0)
+                .and_then(|f| evv::crypto::hash::parse_hex32(f.as_str(line)?));
+            assert_eq!(d, want, "digest of {} (mask {mask:#b})", keys[k]);
+        }
+    }
+}
 
 fuzz_target!(|data: &[u8]| {
     let body = data.strip_suffix(b"\n").unwrap_or(data);
@@ -17,6 +40,22 @@ fuzz_target!(|data: &[u8]| {
     }
     for line in body.split(|&b| b == b'\n') {
         let keys = ["a", "data", "event_hash", "leaf_hash"];
+        for mask in [0b1111, 0b0110, 0] {
+            check_hex(line, &keys, mask);
+        }
+        // The bundle trace-line keys, with the mask `bundle::chain` uses and all bits.
+        let event_keys = [
+            "data",
+            "event_hash",
+            "prev_hash",
+            "seq",
+            "trace_id",
+            "ts",
+            "type",
+        ];
+        for mask in [0b110, 0x7f] {
+            check_hex(line, &event_keys, mask);
+        }
         let m = canon::fast::members(line, &keys);
         if m.is_none() {
             assert!(

@@ -652,6 +652,11 @@ fn link<'a>(
             return None;
         }
     }
+    // An empty link is left to the general path (`Layout::learn` would take it for the
+    // previous layout when that one was not cached: keys longer than 16 bytes).
+    if members.is_empty() {
+        return None;
+    }
     layout.learn(members)?;
     canon_out.push(b'{');
     for (j, &at) in layout.sorted.iter().enumerate() {

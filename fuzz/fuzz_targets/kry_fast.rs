@@ -1,0 +1,47 @@
+//! The tree-free KRY savings path (`kry::tree_free_savings`, `src/kry/fast.rs`) against
+//! the general path (`canon::parse` then `kry::verify_parsed`, default options): whenever
+//! the tree-free path decides, with 1, 2 or 3 threads, its rendered report is
+//! byte-identical to the general path's. Checked without an anchor and with the
+//! `testdata/kry/anchor_valid.json` anchor.
+#![no_main]
+
+use evv::canon;
+use evv::kry::{self, KryOptions, SideInput};
+use evv::verdict::{render_json, Report};
+use libfuzzer_sys::fuzz_target;
+
+const ANCHOR: &[u8] = include_bytes!("../../testdata/kry/anchor_valid.json");
+
+/// The general path's report, rendered (as `tests/kry_fast.rs` `general()`).
+fn general(bytes: &[u8], anchor: Option<&SideInput>) -> String {
+    let mut r = Report::new("kry", "att.json");
+    let parsed = canon::parse(bytes);
+    let opts = KryOptions {
+        anchor: anchor.cloned(),
+        ..Default::default()
+    };
+    kry::verify_parsed("att.json", bytes, parsed.as_ref(), &opts, &mut r);
+    render_json(&r)
+}
+
+fn check(bytes: &[u8], anchor: Option<&SideInput>) {
+    let mut want = None;
+    for threads in 1..=3 {
+        let mut r = Report::new("kry", "att.json");
+        if kry::tree_free_savings("att.json", bytes, anchor, threads, &mut r).is_none() {
+            continue;
+        }
+        let got = render_json(&r);
+        let want = want.get_or_insert_with(|| general(bytes, anchor));
+        assert_eq!(&got, want, "threads {threads}, anchor {}", anchor.is_some());
+    }
+}
+
+fuzz_target!(|data: &[u8]| {
+    check(data, None);
+    let side = SideInput {
+        name: "anchor.json".into(),
+        bytes: ANCHOR.to_vec(),
+    };
+    check(data, Some(&side));
+});
