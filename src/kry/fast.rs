@@ -652,11 +652,6 @@ fn link<'a>(
             return None;
         }
     }
-    // An empty link is left to the general path (`Layout::learn` would take it for the
-    // previous layout when that one was not cached: keys longer than 16 bytes).
-    if members.is_empty() {
-        return None;
-    }
     layout.learn(members)?;
     canon_out.push(b'{');
     for (j, &at) in layout.sorted.iter().enumerate() {
@@ -784,12 +779,17 @@ struct Layout {
     sorted: Vec<usize>,
     /// Each member's slot in [`savings::link_slot`], in document order.
     slots: Vec<Option<usize>>,
+    /// `keys` identifies the layout of `sorted` and `slots` (a layout with a key longer
+    /// than 16 bytes, or none learnt yet, is never reused: fuzzing found that an
+    /// uncached layout's empty `keys` matched a following empty link).
+    cached: bool,
 }
 
 impl Layout {
     /// Makes `self` the layout of `members`; `None` if a key repeats.
     fn learn(&mut self, members: &[Member<'_>]) -> Option<()> {
-        let same = self.keys.len() == members.len()
+        let same = self.cached
+            && self.keys.len() == members.len()
             && self
                 .keys
                 .iter()
@@ -811,13 +811,15 @@ impl Layout {
             .any(|w| members[w[0]].key == members[w[1]].key)
         {
             self.keys.clear();
+            self.cached = false;
             return None;
         }
         self.slots.clear();
         self.slots
             .extend(members.iter().map(|m| savings::link_slot(m.key)));
         self.keys.clear();
-        if members.iter().all(|m| m.key.len() <= 16) {
+        self.cached = members.iter().all(|m| m.key.len() <= 16);
+        if self.cached {
             self.keys
                 .extend(members.iter().map(|m| (m.order, m.key.len())));
         }
