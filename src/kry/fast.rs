@@ -127,44 +127,24 @@ impl<'a> Top<'a> {
     fn walk(b: &'a str, threads: usize) -> Option<Top<'a>> {
         let mut c = Cur::new(b, 0);
         c.ws();
-        if !c.eat(b'{') {
-            return None;
-        }
         let mut members = Vec::new();
         let mut links = None;
-        c.ws();
-        if !c.eat(b'}') {
-            loop {
-                let key = c.string()?;
-                c.ws();
-                if !c.eat(b':') {
+        c.object(|c, key, _| {
+            if key == "links" {
+                if links.is_some() || c.peek() != Some(b'[') {
                     return None;
                 }
-                c.ws();
-                if key == "links" {
-                    if links.is_some() || c.peek() != Some(b'[') {
-                        return None;
-                    }
-                    let (l, seal, end) = Links::read(b, c.i, &members, threads)?;
-                    links = Some((l, seal));
-                    c.i = end;
-                    members.push((key.to_owned(), Value::Array(Vec::new())));
-                } else {
-                    let (v, end) = canon::value_at(c.b, c.i, 1).ok()?;
-                    c.i = end;
-                    members.push((key.to_owned(), v));
-                }
-                c.ws();
-                if c.eat(b',') {
-                    c.ws();
-                    continue;
-                }
-                if c.eat(b'}') {
-                    break;
-                }
-                return None;
+                let (l, seal, end) = Links::read(b, c.i, &members, threads)?;
+                links = Some((l, seal));
+                c.i = end;
+                members.push((key.to_owned(), Value::Array(Vec::new())));
+            } else {
+                let (v, end) = canon::value_at(c.b, c.i, 1).ok()?;
+                c.i = end;
+                members.push((key.to_owned(), v));
             }
-        }
+            Some(())
+        })?;
         c.ws();
         if c.i != b.len() {
             return None;
@@ -623,35 +603,14 @@ fn link<'a>(
         max_version,
     } = w;
     members.clear();
-    if !c.eat(b'{') {
-        return None;
-    }
-    c.ws();
-    if !c.eat(b'}') {
-        loop {
-            let at = c.i + 1;
-            let key = c.string()?;
-            c.ws();
-            if !c.eat(b':') {
-                return None;
-            }
-            c.ws();
-            members.push(Member {
-                order: order_key(c.b, at, key.len()),
-                key,
-                val: c.value()?,
-            });
-            c.ws();
-            if c.eat(b',') {
-                c.ws();
-                continue;
-            }
-            if c.eat(b'}') {
-                break;
-            }
-            return None;
-        }
-    }
+    c.object(|c, key, at| {
+        members.push(Member {
+            order: order_key(c.b, at, key.len()),
+            key,
+            val: c.value()?,
+        });
+        Some(())
+    })?;
     layout.learn(members)?;
     canon_out.push(b'{');
     for (j, &at) in layout.sorted.iter().enumerate() {
@@ -1064,6 +1023,40 @@ impl<'a> Cur<'a> {
     fn ws(&mut self) {
         while let Some(b' ' | b'\n' | b'\r' | b'\t') = self.peek() {
             self.i += 1;
+        }
+    }
+
+    /// An object at the cursor (its `{`): for each member, `member` gets the cursor at
+    /// the value, the key and the key's offset, and must consume the value.
+    fn object(
+        &mut self,
+        mut member: impl FnMut(&mut Self, &'a str, usize) -> Option<()>,
+    ) -> Option<()> {
+        if !self.eat(b'{') {
+            return None;
+        }
+        self.ws();
+        if self.eat(b'}') {
+            return Some(());
+        }
+        loop {
+            let at = self.i + 1;
+            let key = self.string()?;
+            self.ws();
+            if !self.eat(b':') {
+                return None;
+            }
+            self.ws();
+            member(self, key, at)?;
+            self.ws();
+            if self.eat(b',') {
+                self.ws();
+                continue;
+            }
+            if self.eat(b'}') {
+                return Some(());
+            }
+            return None;
         }
     }
 
