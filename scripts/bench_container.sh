@@ -26,14 +26,31 @@ BUNDLE="$WORK/bench.tar.gz"
 if [[ ! -f "$BUNDLE" ]]; then
   echo "== generating ~${MB} MB bundle in $WORK" >&2
   python3 - "$BUNDLE" "$MB" <<'PY'
-import gzip, hashlib, io, json, random, sys, tarfile
+# Streams: every file is written once to a scratch directory beside the bundle while its
+# size and SHA-256 are taken, then copied into the archive, so the generator's memory is
+# bounded (a few chunks) whatever the size (BENCH_4G=1 in scripts/bench.sh).
+import gzip, hashlib, json, os, random, shutil, sys, tarfile
 out, mb = sys.argv[1], int(sys.argv[2])
+gen = out + ".payload"
+shutil.rmtree(gen, ignore_errors=True)
+os.makedirs(os.path.join(gen, "artifacts"))
 rng = random.Random(20260102)
-files = {}
+CHUNK = 1 << 24
+meta = {}  # path in payload/ -> (size, sha256 hex)
+def write(path, chunks):
+    h, n = hashlib.sha256(), 0
+    with open(os.path.join(gen, path), "wb") as f:
+        for c in chunks:
+            f.write(c); h.update(c); n += len(c)
+    meta[path] = (n, h.hexdigest())
 # Incompressible artifacts (~80% of the compressed size) ...
 n_bin = 4
+def blob(size):
+    while size:
+        k = min(CHUNK, size); size -= k
+        yield rng.randbytes(k)
 for i in range(n_bin):
-    files[f"artifacts/blob_{i}.bin"] = rng.randbytes(mb * 1024 * 1024 * 8 // 10 // n_bin)
+    write(f"artifacts/blob_{i}.bin", blob(mb * 1024 * 1024 * 8 // 10 // n_bin))
 # ... and a compressible JSONL trace (~20%: about 5x that uncompressed): a hash chain
 # of events in the bundle format (SPEC.md section 6.3), canonical JSON as the manifest
 # declares, in the order of the trace grammar (req_seen, request_received, model_done...,
@@ -41,34 +58,42 @@ for i in range(n_bin):
 # the bundle lacks its ledger, records and signatures, so the verdict is not VALID.
 def canon(v):
     return json.dumps(v, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-lines, size, k = [], 0, 0
-target = mb * 1024 * 1024 // 5 * 5
-prev = "0" * 64
-done = False
-while not done:
-    done = size >= target
-    kind = "trace_finalizing" if done else {0: "req_seen", 1: "request_received"}.get(k, "model_done")
-    ev = {"seq": k, "type": kind, "trace_id": "6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b",
-          "ts": "2026-01-02T03:04:%02d.%03dZ" % (k // 1000 % 60, k % 1000), "prev_hash": prev,
-          "data": {"latency_ms": rng.randrange(1, 5000), "tokens": rng.randrange(1, 4096)}}
-    ev["event_hash"] = prev = hashlib.sha256(canon(ev).encode()).hexdigest()
-    line = canon(ev) + "\n"
-    lines.append(line); size += len(line); k += 1
-files["trace_events.jsonl"] = "".join(lines).encode()
+def trace():
+    lines, size, pending, k = [], 0, 0, 0
+    target = mb * 1024 * 1024 // 5 * 5
+    prev = "0" * 64
+    done = False
+    while not done:
+        done = size >= target
+        kind = "trace_finalizing" if done else {0: "req_seen", 1: "request_received"}.get(k, "model_done")
+        ev = {"seq": k, "type": kind, "trace_id": "6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b",
+              "ts": "2026-01-02T03:04:%02d.%03dZ" % (k // 1000 % 60, k % 1000), "prev_hash": prev,
+              "data": {"latency_ms": rng.randrange(1, 5000), "tokens": rng.randrange(1, 4096)}}
+        ev["event_hash"] = prev = hashlib.sha256(canon(ev).encode()).hexdigest()
+        line = canon(ev) + "\n"
+        lines.append(line); size += len(line); pending += len(line); k += 1
+        if pending >= CHUNK:
+            yield "".join(lines).encode(); lines, pending = [], 0
+    yield "".join(lines).encode()
+write("trace_events.jsonl", trace())
+def put(path, b):
+    write(path, [b])
 man = {"schema": "if.emotion.bundle.manifest/v1", "trace_id": "6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b",
        "created_at": "2026-01-02T03:04:05Z", "canonical_json": "canonicaljson",
-       "files": [{"path": p, "size": len(b), "sha256": hashlib.sha256(b).hexdigest()} for p, b in sorted(files.items())]}
-files["manifest.json"] = (json.dumps(man, indent=2, sort_keys=True) + "\n").encode()
-files["sha256s.txt"] = "".join(f"{hashlib.sha256(b).hexdigest()}  {p}\n" for p, b in sorted(files.items())).encode()
+       "files": [{"path": p, "size": n, "sha256": h} for p, (n, h) in sorted(meta.items())]}
+put("manifest.json", (json.dumps(man, indent=2, sort_keys=True) + "\n").encode())
+put("sha256s.txt", "".join(f"{h}  {p}\n" for p, (n, h) in sorted(meta.items())).encode())
 with open(out, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0, filename="", compresslevel=6) as gz:
     with tarfile.open(fileobj=gz, mode="w|", format=tarfile.PAX_FORMAT) as tar:
         def add_dir(name):
             ti = tarfile.TarInfo(name); ti.type = tarfile.DIRTYPE; ti.mode = 0o755; ti.mtime = 0
             tar.addfile(ti)
         add_dir("payload"); add_dir("payload/artifacts")
-        for p, b in sorted(files.items()):
-            ti = tarfile.TarInfo("payload/" + p); ti.size = len(b); ti.mode = 0o644; ti.mtime = 0
-            tar.addfile(ti, io.BytesIO(b))
+        for p, (n, _) in sorted(meta.items()):
+            ti = tarfile.TarInfo("payload/" + p); ti.size = n; ti.mode = 0o644; ti.mtime = 0
+            with open(os.path.join(gen, p), "rb") as f:
+                tar.addfile(ti, f)
+shutil.rmtree(gen)
 PY
 fi
 

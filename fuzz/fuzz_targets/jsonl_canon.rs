@@ -44,16 +44,8 @@ fuzz_target!(|data: &[u8]| {
             check_hex(line, &keys, mask);
         }
         // The bundle trace-line keys, with the mask `bundle::chain` uses and all bits.
-        let event_keys = [
-            "data",
-            "event_hash",
-            "prev_hash",
-            "seq",
-            "trace_id",
-            "ts",
-            "type",
-        ];
-        for mask in [0b110, 0x7f] {
+        let event_keys = evv::bundle::chain::EVENT_KEYS;
+        for mask in [evv::bundle::chain::EVENT_HEX_MASK, 0x7f] {
             check_hex(line, &event_keys, mask);
         }
         let m = canon::fast::members(line, &keys);

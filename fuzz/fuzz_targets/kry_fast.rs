@@ -5,22 +5,16 @@
 //! `testdata/kry/anchor_valid.json` anchor.
 #![no_main]
 
-use evv::canon;
-use evv::kry::{self, KryOptions, SideInput};
+use evv::kry::{self, SideInput};
 use evv::verdict::{render_json, Report};
 use libfuzzer_sys::fuzz_target;
 
 const ANCHOR: &[u8] = include_bytes!("../../testdata/kry/anchor_valid.json");
 
-/// The general path's report, rendered (as `tests/kry_fast.rs` `general()`).
+/// The general path's report, rendered.
 fn general(bytes: &[u8], anchor: Option<&SideInput>) -> String {
     let mut r = Report::new("kry", "att.json");
-    let parsed = canon::parse(bytes);
-    let opts = KryOptions {
-        anchor: anchor.cloned(),
-        ..Default::default()
-    };
-    kry::verify_parsed("att.json", bytes, parsed.as_ref(), &opts, &mut r);
+    kry::general_savings("att.json", bytes, anchor, &mut r);
     render_json(&r)
 }
 

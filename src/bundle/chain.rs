@@ -389,7 +389,7 @@ fn prepare(line: &[u8], dialects: &[Dialect]) -> Prepared {
 }
 
 /// The top-level members of an event, in canonical (sorted) order.
-const EVENT_KEYS: [&str; 7] = [
+pub const EVENT_KEYS: [&str; 7] = [
     "data",
     "event_hash",
     "prev_hash",
@@ -399,6 +399,10 @@ const EVENT_KEYS: [&str; 7] = [
     "type",
 ];
 
+/// The [`EVENT_KEYS`] whose values the scan decodes as digests (`canon::fast::members_all_hex`):
+/// `event_hash` and `prev_hash`, keys 1 and 2.
+pub const EVENT_HEX_MASK: u64 = 0b110;
+
 /// [`prepare`] without building the line's tree, for a line that is certainly
 /// canonical in every dialect ([`canon::fast`]), whose fields are all well-formed and
 /// whose `event_hash` matches: the canonical bytes without `event_hash` are then the
@@ -406,8 +410,7 @@ const EVENT_KEYS: [&str; 7] = [
 /// which reports exactly as before) on any doubt or any failure, so this returns only
 /// what [`prepare_tree`] would return for the line.
 fn prepare_fast(line: &[u8]) -> Option<FastEvent> {
-    // `event_hash` and `prev_hash` (keys 1 and 2) are decoded during the scan.
-    let m = canon::fast::members_all_hex(line, &EVENT_KEYS, 0b110)?;
+    let m = canon::fast::members_all_hex(line, &EVENT_KEYS, EVENT_HEX_MASK)?;
     let [data, event_hash, prev_hash, seq, trace_id_m, ts, ty_m] = m.found;
     let (data, event_hash_m, trace_id_m, ty_m) = (data?, event_hash?, trace_id_m?, ty_m?);
     let seq = seq?.as_u64(line).filter(|&x| x < (1u64 << 53))?;

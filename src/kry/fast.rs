@@ -294,10 +294,11 @@ impl<'a> Links<'a> {
                 let cancel = &cancel;
                 let (tx, rx) = std::sync::mpsc::channel::<Vec<u8>>();
                 let spawned = std::thread::Builder::new().spawn_scoped(sc, move || {
-                    run(b, at, stop, None, cancel, &mut |buf: &mut Vec<u8>| {
+                    let seg = run(b, at, stop, None, cancel, &mut |buf: &mut Vec<u8>| {
                         // A send fails only when the main thread has given up.
                         let _ = tx.send(std::mem::replace(buf, Vec::with_capacity(CHUNK * 2)));
-                    })
+                    });
+                    or_cancel(cancel, seg)
                 });
                 match spawned {
                     Ok(h) => helpers.push((h, rx)),
@@ -314,11 +315,8 @@ impl<'a> Links<'a> {
                 seal.h.put(buf);
                 buf.clear();
             });
-            let stitched = stitch(seg, helpers, &starts, &mut seal, &mut out);
-            if stitched.is_none() {
-                cancel.store(true, Ordering::Relaxed);
-            }
-            stitched
+            let seg = or_cancel(&cancel, seg);
+            or_cancel(&cancel, stitch(seg, helpers, &starts, &mut seal, &mut out))
         })?;
         Some((out, seal, end))
     }
@@ -365,6 +363,14 @@ impl<'a> Links<'a> {
             links,
         })
     }
+}
+
+/// `r`, raising `cancel` first when it is `None`: one run's doubt ends the others.
+fn or_cancel<T>(cancel: &AtomicBool, r: Option<T>) -> Option<T> {
+    if r.is_none() {
+        cancel.store(true, Ordering::Relaxed);
+    }
+    r
 }
 
 /// The genesis chain value as bytes.
@@ -479,23 +485,9 @@ fn link_start_in(b: &str, from: usize, to: usize) -> Option<usize> {
 /// Scans links from `at` (a `{`) until the array's `]` or until the next link would
 /// start at or after `stop`. `prev` is the declared chain hash before the first link
 /// when known (the genesis value for the first run); otherwise the first link's chain
-/// tail is kept for the stitch. `None` if any link is in doubt or fails a rule.
+/// tail is kept for the stitch. `None` if any link is in doubt or fails a rule (the
+/// caller then raises `cancel`, see [`or_cancel`]); a raised `cancel` stops it early.
 fn run<'a>(
-    b: &'a str,
-    at: usize,
-    stop: usize,
-    prev: Option<&[u8; 64]>,
-    cancel: &AtomicBool,
-    emit: &mut dyn FnMut(&mut Vec<u8>),
-) -> Option<Seg<'a>> {
-    let r = run_inner(b, at, stop, prev, cancel, emit);
-    if r.is_none() {
-        cancel.store(true, Ordering::Relaxed);
-    }
-    r
-}
-
-fn run_inner<'a>(
     b: &'a str,
     at: usize,
     stop: usize,

@@ -29,7 +29,7 @@ use crate::verdict::{Report, Subject};
 
 pub use action::payload as action_payload;
 pub use pqc::b64 as pqc_b64;
-pub use savings::{chain_hash as savings_chain_hash, public_block};
+pub use savings::{chain_hash as savings_chain_hash, public_block, LINK_FIELDS};
 
 pub use magnitude::{published_rate, LEGAL_MULTIPLIERS, LEGAL_MULTIPLIERS_PROVENANCE};
 
@@ -326,6 +326,19 @@ pub fn tree_free_savings(
     ))
 }
 
+/// The findings of the general (tree) path alone for `bytes` with an optional anchor
+/// and otherwise default options: the reference [`tree_free_savings`] is compared with
+/// in differential tests and fuzzing; not part of the API.
+#[doc(hidden)]
+pub fn general_savings(name: &str, bytes: &[u8], anchor: Option<&SideInput>, report: &mut Report) {
+    let parsed = canon::parse(bytes);
+    let opts = KryOptions {
+        anchor: anchor.cloned(),
+        ..Default::default()
+    };
+    verify_parsed(name, bytes, parsed.as_ref(), &opts, report);
+}
+
 /// As [`verify_attestation_bytes`], for a caller that already parsed `bytes` with
 /// [`canon::parse`] (and so may keep or discard the tree as it likes). This is always
 /// the general path.
@@ -412,18 +425,6 @@ fn finish(
 /// SHA-256 of the CPython-canonical bytes of `doc` with member `key` replaced by the
 /// empty string, streamed into the hasher without copying the document.
 pub(crate) fn hash_with_blank(doc: &Object, key: &str) -> [u8; 32] {
-    hash_spliced(doc, key, None)
-}
-
-/// As [`hash_with_blank`]; with `splice = Some((name, parts))` the member `name` is
-/// written as the JSON array whose elements' canonical bytes are `parts` concatenated
-/// (each part holds whole elements joined by commas, empty parts are skipped) instead
-/// of its value in `doc`.
-pub(crate) fn hash_spliced(
-    doc: &Object,
-    key: &str,
-    splice: Option<(&str, &[Vec<u8>])>,
-) -> [u8; 32] {
     // Staged through a block buffer: the document is millions of tiny pieces.
     let mut h = canon::Buffered::new(Sha256::new());
     h.put(b"{");
@@ -435,21 +436,10 @@ pub(crate) fn hash_spliced(
         // encoding cannot fail; an error would only drop bytes and force a mismatch.
         let _ = canon::write(&Value::String(k.to_owned()), Dialect::Python, &mut h);
         h.put(b":");
-        match splice {
-            _ if k == key => h.put(b"\"\""),
-            Some((name, parts)) if k == name => {
-                h.put(b"[");
-                for (j, part) in parts.iter().filter(|p| !p.is_empty()).enumerate() {
-                    if j > 0 {
-                        h.put(b",");
-                    }
-                    h.put(part);
-                }
-                h.put(b"]");
-            }
-            _ => {
-                let _ = canon::write(v, Dialect::Python, &mut h);
-            }
+        if k == key {
+            h.put(b"\"\"");
+        } else {
+            let _ = canon::write(v, Dialect::Python, &mut h);
         }
     }
     h.put(b"}");

@@ -54,8 +54,7 @@ pub struct LinkView<'a> {
 }
 
 /// The members a savings link's checks read, in the slot order of [`LinkView::from_slots`].
-#[cfg(test)]
-const LINK_FIELDS: [&str; 13] = [
+pub const LINK_FIELDS: [&str; 13] = [
     "seq",
     "event_type",
     "kry_minted",
