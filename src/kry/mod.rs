@@ -29,7 +29,13 @@ use crate::verdict::{Report, Subject};
 
 pub use action::payload as action_payload;
 pub use pqc::b64 as pqc_b64;
-pub use savings::{chain_hash as savings_chain_hash, public_block, LINK_FIELDS};
+pub use savings::{chain_hash as savings_chain_hash, public_block};
+
+/// The savings-link members the checks read, in slot order. Exposed only so that the
+/// fast/general differential tests and the fuzz targets build links from the same list;
+/// not part of the supported API.
+#[doc(hidden)]
+pub use savings::LINK_FIELDS;
 
 pub use magnitude::{published_rate, LEGAL_MULTIPLIERS, LEGAL_MULTIPLIERS_PROVENANCE};
 
