@@ -9,7 +9,6 @@ use super::privacy;
 use super::Code;
 use crate::canon::{self, Dialect, Object, Value};
 use crate::container::lines::{pipeline, LineMeta, MAX_LINE};
-use crate::crypto::hash::parse_hex32_bytes;
 use crate::crypto::merkle::{self, RootBuilder};
 use crate::crypto::sig::Alg;
 use crate::crypto::trust::{check_signature, SigCheck, TrustStore};
@@ -30,6 +29,10 @@ pub const ENTRY_FIELDS: [&str; 8] = [
     "request_sha256",
     "trace_id_sha256",
 ];
+/// The [`ENTRY_FIELDS`] that are digests (64 lowercase hex digits), as the bit mask of
+/// `canon::fast::members_all_hex`: `client_sha256`, `leaf_hash`, `request_sha256` and
+/// `trace_id_sha256` (keys 0, 4, 6 and 7).
+pub const ENTRY_HEX_MASK: u64 = 0b1101_0001;
 /// Denial reasons.
 pub const REASONS: [&str; 3] = ["invalid_input", "missing_login", "quota_exceeded"];
 
@@ -257,18 +260,15 @@ fn ledger_line_with(hour: &str, path: &str, line: &[u8], meta: LineMeta, fast: b
 /// canonicaljson preimage). Returns the leaf hash; `None` on any doubt or failure, so
 /// that the tree path reports exactly as before.
 fn ledger_line_fast(hour: &str, index: u64, line: &[u8]) -> Option<[u8; 32]> {
-    let m = canon::fast::members_all(line, &ENTRY_FIELDS)?;
+    let m = canon::fast::members_all_hex(line, &ENTRY_FIELDS, ENTRY_HEX_MASK)?;
     if m.count != ENTRY_FIELDS.len() || !m.flat {
         return None;
     }
-    let [client, decision, h, idx, leaf, reason, request, trace] = m.found;
-    let (client, decision, h, idx, leaf) = (client?, decision?, h?, idx?, leaf?);
-    let (reason, request, trace) = (reason?, request?, trace?);
-    let hex = |f: canon::fast::Member| parse_hex32_bytes(f.str_bytes(line)?);
-    hex(client)?;
-    hex(request)?;
-    hex(trace)?;
-    let leaf_hash = hex(leaf)?;
+    let [_, decision, h, idx, leaf, reason, _, _] = m.found;
+    let (decision, h, idx, leaf, reason) = (decision?, h?, idx?, leaf?, reason?);
+    // The three digests need only be well-formed: the scan decoded (so checked) them.
+    let [client, _, _, _, leaf_hash, _, request, trace] = m.hex;
+    let (_, leaf_hash, _, _) = (client?, leaf_hash?, request?, trace?);
     // The privacy scan sees the keys (the fixed entry fields, clean) and the string
     // values: 64 lowercase hex digits are never raw content to it (`raw_content`), so
     // only the other strings need the check.

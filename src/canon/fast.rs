@@ -346,35 +346,45 @@ impl<'a> Scanner<'a> {
         let b = self.b;
         let start = self.i + 1;
         let mut i = start;
-        // Sixteen, then eight bytes at a time while none can be special (the word test
-        // has no false negative; a false positive only ends the skip early).
+        // Sixteen bytes at a time while none is special, then eight at a time; the
+        // lowest flag of `escape_mask8` is the exact first special byte, which ends
+        // the string if it is the closing quote and makes the scan unsure otherwise.
         while let Some(w) = b.get(i..i + 16) {
             let (lo, hi) = w.split_at(8);
             let lo = u64::from_le_bytes(lo.try_into().ok()?);
             let hi = u64::from_le_bytes(hi.try_into().ok()?);
-            if super::needs_escape8(lo, true) || super::needs_escape8(hi, true) {
+            if (super::escape_mask8(lo, true) | super::escape_mask8(hi, true)) != 0 {
                 break;
             }
             i += 16;
         }
         while let Some(w) = b.get(i..i + 8) {
-            if super::needs_escape8(u64::from_le_bytes(w.try_into().ok()?), true) {
-                break;
+            let m = super::escape_mask8(u64::from_le_bytes(w.try_into().ok()?), true);
+            if m != 0 {
+                return self.close(start, i + (m.trailing_zeros() / 8) as usize);
             }
             i += 8;
         }
+        // Fewer than eight bytes left in the line.
         loop {
             let c = *b.get(i)?;
-            if c == b'"' {
-                self.i = i + 1;
-                return Some(&b[start..i]);
-            }
             // Escapes, controls, DEL and non-ASCII: not sure.
-            if c == b'\\' || !(0x20..0x7f).contains(&c) {
-                return None;
+            if c == b'"' || c == b'\\' || !(0x20..0x7f).contains(&c) {
+                return self.close(start, i);
             }
             i += 1;
         }
+    }
+
+    /// Ends the string that began at `start` (after its opening quote) if the special
+    /// byte at `at` is its closing quote; `None` (not sure) if it is anything else.
+    #[inline]
+    fn close(&mut self, start: usize, at: usize) -> Option<&'a [u8]> {
+        if self.b.get(at) != Some(&b'"') {
+            return None;
+        }
+        self.i = at + 1;
+        Some(&self.b[start..at])
     }
 
     fn object(&mut self, depth: usize) -> Option<()> {

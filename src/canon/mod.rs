@@ -284,6 +284,16 @@ static ESC_ASCII: [bool; 256] = esc_table(true);
 /// a control byte, `"`, `\\`, and with `ascii` DEL or any byte with the high bit set.
 #[inline]
 fn needs_escape8(w: u64, ascii: bool) -> bool {
+    escape_mask8(w, ascii) != 0
+}
+
+/// The bytes of `w` (little-endian: byte 0 is the low byte) that may need escaping, as
+/// the high bit of each flagged byte. The *lowest* flag is exact: it marks the first
+/// byte that needs escaping, and no byte before it is flagged. (Each test below flags
+/// its first true byte exactly and can only add false flags above it, through the
+/// borrow of the subtraction; so the lowest flag of their union is exact too.)
+#[inline]
+fn escape_mask8(w: u64, ascii: bool) -> u64 {
     const LO: u64 = u64::from_le_bytes([0x01; 8]);
     const HI: u64 = u64::from_le_bytes([0x80; 8]);
     let splat = |b: u8| u64::from_le_bytes([b; 8]);
@@ -293,7 +303,7 @@ fn needs_escape8(w: u64, ascii: bool) -> bool {
     if ascii {
         hit |= (w & HI) | zero(w ^ splat(0x7f));
     }
-    hit != 0
+    hit
 }
 
 const fn esc_table(ascii: bool) -> [bool; 256] {
@@ -408,6 +418,40 @@ fn pretty(v: &Value, indent: usize, out: &mut Vec<u8>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The lowest flag of `escape_mask8` is exactly the first byte that needs escaping
+    /// (the scanner of `canon::fast` takes it as the end of a string), for every byte
+    /// value in every lane, alone or followed by a second chosen byte.
+    #[test]
+    fn escape_mask8_lowest_flag_is_exact() {
+        let picks = [
+            0x00, 0x01, 0x1f, 0x20, 0x21, 0x22, 0x23, 0x5b, 0x5c, 0x5d, 0x61, 0x7e, 0x7f, 0x80,
+            0x81, 0xc3, 0xff,
+        ];
+        for ascii in [false, true] {
+            let table = if ascii { &ESC_ASCII } else { &ESC_RAW };
+            let check = |w: [u8; 8]| {
+                let m = escape_mask8(u64::from_le_bytes(w), ascii);
+                let first = w.iter().position(|&c| table[c as usize]);
+                let got = (m != 0).then(|| (m.trailing_zeros() / 8) as usize);
+                assert_eq!(got, first, "{w:02x?} ascii={ascii}");
+            };
+            for p in 0..8 {
+                for b in 0..=255u8 {
+                    let mut w = [b'a'; 8];
+                    w[p] = b;
+                    check(w);
+                    for q in p + 1..8 {
+                        for &c in &picks {
+                            w[q] = c;
+                            check(w);
+                            w[q] = b'a';
+                        }
+                    }
+                }
+            }
+        }
+    }
 
     fn canon(s: &str, d: Dialect) -> String {
         String::from_utf8(to_vec(&parse_str(s).unwrap(), d).unwrap()).unwrap()

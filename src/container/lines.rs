@@ -4,8 +4,6 @@
 use std::io::{self, BufRead, BufReader, Read};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use rayon::prelude::*;
-
 /// Longest line kept (1 MiB). Longer lines are reported and skipped to their end.
 pub const MAX_LINE: usize = 1 << 20;
 
@@ -241,13 +239,94 @@ impl<R: Read + ?Sized> BatchReader<'_, R> {
     }
 }
 
-/// Streams the lines of `r` through `prepare` on the rayon thread pool, in batches of
-/// whole lines, and hands each result with its line to `apply` on the calling thread,
+/// Lines per unit of work that the threads of [`pipeline`] claim from a batch.
+const CHUNK_LINES: usize = 128;
+
+/// The preparation of one batch, shared by the threads that take part in it: each
+/// claims the next chunk of [`CHUNK_LINES`] lines until none is left, so the calling
+/// thread can join in as soon as its own work (reading and applying) is done. (A
+/// thread outside the rayon pool cannot steal pool work: with `par_iter` it would only
+/// block at the end of the batch, and its core would idle.)
+struct Share<'b, T, P> {
+    batch: &'b Batch,
+    prepare: &'b P,
+    next: AtomicUsize,
+    /// The prepared chunks, by chunk index (in whatever order they were finished).
+    done: std::sync::Mutex<Vec<(usize, Vec<T>)>>,
+}
+
+impl<'b, T: Send, P: Fn(&[u8], LineMeta) -> T + Sync> Share<'b, T, P> {
+    fn new(batch: &'b Batch, prepare: &'b P) -> Self {
+        Share {
+            batch,
+            prepare,
+            next: AtomicUsize::new(0),
+            done: std::sync::Mutex::new(Vec::new()),
+        }
+    }
+
+    /// Prepares chunks until every chunk of the batch has been claimed.
+    fn work(&self) {
+        let lines = &self.batch.lines;
+        let mut mine = Vec::new();
+        loop {
+            let k = self.next.fetch_add(1, Ordering::Relaxed);
+            let start = k.saturating_mul(CHUNK_LINES);
+            if start >= lines.len() {
+                break;
+            }
+            let chunk = &lines[start..lines.len().min(start + CHUNK_LINES)];
+            let out = chunk
+                .iter()
+                .map(|l| (self.prepare)(self.batch.line(l), l.meta))
+                .collect::<Vec<T>>();
+            mine.push((k, out));
+        }
+        if !mine.is_empty() {
+            // A poisoned lock means another participant panicked; the scope re-raises
+            // that panic, so whatever is stored here is never used.
+            let mut done = self.done.lock().unwrap_or_else(|p| p.into_inner());
+            done.append(&mut mine);
+        }
+    }
+
+    /// The results in line order, chunk by chunk (not copied into one vector: the
+    /// results are moved once, when they are applied).
+    fn into_results(self) -> Vec<(usize, Vec<T>)> {
+        let mut done = self.done.into_inner().unwrap_or_else(|p| p.into_inner());
+        done.sort_unstable_by_key(|(k, _)| *k);
+        done
+    }
+}
+
+/// Applies a prepared batch: each line with its result, in line order.
+fn apply_batch<T, A: FnMut(&[u8], LineMeta, T)>(
+    b: &Batch,
+    res: Vec<(usize, Vec<T>)>,
+    apply: &mut A,
+) {
+    for (l, t) in b.lines.iter().zip(res.into_iter().flat_map(|(_, v)| v)) {
+        apply(b.line(l), l.meta, t);
+    }
+}
+
+/// How many pool tasks help the calling thread prepare a batch: one per pool thread.
+/// While the caller reads and applies, the pool alone prepares; once the caller joins,
+/// one thread more than the pool has is runnable. Measured on 2 cores (BENCHMARKS.md,
+/// optimisation 11), this was a few per cent faster than one helper fewer, which
+/// leaves a core idle whenever the caller is descheduled.
+fn helpers() -> usize {
+    rayon::current_num_threads()
+}
+
+/// Streams the lines of `r` through `prepare` in parallel, in batches of whole lines,
+/// and hands each result with its line to `apply` on the calling thread,
 /// strictly in input order. `prepare` must depend on its line only; everything that
 /// depends on earlier lines belongs in `apply`. The calling thread reads the next batch
-/// and applies the previous one while the pool prepares the current one, so at most
-/// three batches are held at once whatever the input size; the results, and so
-/// everything `apply` reports, are the same for any number of threads.
+/// and applies the previous one while pool tasks prepare the current one, then joins
+/// them in preparing it ([`Share`]), so at most three batches are held at once whatever
+/// the input size; the results, and so everything `apply` reports, are the same for any
+/// number of threads.
 pub fn pipeline<R, T, P, A>(r: &mut R, max: usize, prepare: P, mut apply: A) -> io::Result<()>
 where
     R: Read + ?Sized,
@@ -268,35 +347,28 @@ where
     if !reader.next_batch(&mut cur, target)? {
         return Ok(());
     }
+    let helpers = helpers();
     let mut spare = Batch::default();
-    // The results of the batch being applied, and a spare vector (both reused).
-    let mut done: Option<(Batch, Vec<T>)> = None;
-    let mut spare_out: Vec<T> = Vec::new();
+    // The batch being applied, with its results.
+    let mut done: Option<(Batch, Vec<(usize, Vec<T>)>)> = None;
     let prepare = &prepare;
     loop {
-        let mut out: Vec<T> = std::mem::take(&mut spare_out);
         let mut next = std::mem::take(&mut spare);
         let mut more = Ok(false);
+        let share = Share::new(&cur, prepare);
         rayon::in_place_scope(|s| {
-            let batch = &cur;
-            let out = &mut out;
-            s.spawn(move |_| {
-                batch
-                    .lines
-                    .par_iter()
-                    .with_min_len(64)
-                    .map(|l| prepare(batch.line(l), l.meta))
-                    .collect_into_vec(out);
-            });
-            if let Some((b, mut res)) = done.take() {
-                for (l, t) in b.lines.iter().zip(res.drain(..)) {
-                    apply(b.line(l), l.meta, t);
-                }
+            let share = &share;
+            for _ in 0..helpers {
+                s.spawn(move |_| share.work());
+            }
+            if let Some((b, res)) = done.take() {
+                apply_batch(&b, res, &mut apply);
                 spare = b;
-                spare_out = res;
             }
             more = reader.next_batch(&mut next, target);
+            share.work();
         });
+        let out = share.into_results();
         let more = more?;
         done = Some((std::mem::replace(&mut cur, next), out));
         if !more {
@@ -304,9 +376,7 @@ where
         }
     }
     if let Some((b, res)) = done.take() {
-        for (l, t) in b.lines.iter().zip(res) {
-            apply(b.line(l), l.meta, t);
-        }
+        apply_batch(&b, res, &mut apply);
     }
     Ok(())
 }

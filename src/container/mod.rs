@@ -315,27 +315,9 @@ fn read_stream(
     })
 }
 
-/// Index of the first `\n` in `b`, eight bytes at a time: the line splitter of every
-/// JSON Lines reader (bundle trace, ledger and story; receipts).
+/// Index of the first `\n` in `b`: the line splitter of every JSON Lines reader
+/// (bundle trace, ledger and story; receipts). `memchr` picks SIMD at run time.
+#[inline]
 pub(crate) fn find_newline(b: &[u8]) -> Option<usize> {
-    const LO: u64 = 0x0101_0101_0101_0101;
-    const HI: u64 = 0x8080_8080_8080_8080;
-    const NL: u64 = LO * b'\n' as u64;
-    let mut chunks = b.chunks_exact(8);
-    let mut base = 0;
-    for c in &mut chunks {
-        let mut w = [0u8; 8];
-        w.copy_from_slice(c);
-        let x = u64::from_le_bytes(w) ^ NL;
-        if (x.wrapping_sub(LO) & !x & HI) != 0 {
-            // The first flagged byte is exact (borrows only run upwards).
-            return c.iter().position(|&x| x == b'\n').map(|i| base + i);
-        }
-        base += 8;
-    }
-    chunks
-        .remainder()
-        .iter()
-        .position(|&x| x == b'\n')
-        .map(|i| base + i)
+    memchr::memchr(b'\n', b)
 }

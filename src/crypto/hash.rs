@@ -20,47 +20,49 @@ pub fn parse_hex32(s: &str) -> Option<[u8; 32]> {
 
 /// [`parse_hex32`] on bytes (anything but 64 lowercase hex digits is refused).
 pub fn parse_hex32_bytes(b: &[u8]) -> Option<[u8; 32]> {
-    if b.len() != 64 {
-        return None;
-    }
+    let b: &[u8; 64] = b.try_into().ok()?;
     let mut out = [0u8; 32];
+    // All eight words are converted and their faults gathered, with one test at the
+    // end: no branch per word (a refused digest costs the same as an accepted one).
+    let mut bad = 0;
     for (o, p) in out.chunks_exact_mut(4).zip(b.chunks_exact(8)) {
-        let w = u64::from_le_bytes(p.try_into().ok()?);
-        o.copy_from_slice(&hex8(w)?.to_le_bytes());
+        let mut w = [0u8; 8];
+        w.copy_from_slice(p);
+        let (v, fault) = hex8(u64::from_le_bytes(w));
+        bad |= fault;
+        o.copy_from_slice(&v.to_le_bytes());
     }
-    Some(out)
+    (bad == 0).then_some(out)
 }
 
 /// Eight lowercase hex digits (little-endian in `w`: the first digit is the low byte)
-/// decoded to four bytes (first byte low), or `None` if any is not `0-9a-f`. SWAR: all
-/// eight digits are checked and converted at once.
+/// decoded to four bytes (first byte low), with a fault word that is non-zero iff any
+/// byte is not `0-9a-f` (the decoded value is then meaningless). SWAR: all eight digits
+/// are checked and converted at once.
 #[inline]
-fn hex8(w: u64) -> Option<u32> {
+fn hex8(w: u64) -> (u32, u64) {
     const fn splat(b: u8) -> u64 {
         u64::from_le_bytes([b; 8])
     }
     const HI: u64 = splat(0x80);
-    if w & HI != 0 {
-        return None;
-    }
-    // With every byte below 0x80 these sums never carry into the next byte: the high
-    // bit of a byte of `w + splat(0x80 - lo)` is set iff that byte is >= lo.
-    let ge = |lo: u8| w.wrapping_add(splat(0x80 - lo)) & HI;
+    // A byte >= 0x80 is a fault by itself. For the others these sums never carry into
+    // the next byte: the high bit of a byte of `v + splat(0x80 - lo)` is set iff that
+    // byte is >= lo. (Faulty high bytes are masked off first so that they cannot carry
+    // into their neighbours' tests; the fault is kept in `fault`.)
+    let v = w & !HI;
+    let ge = |lo: u8| v.wrapping_add(splat(0x80 - lo)) & HI;
     let digit = ge(b'0') & !ge(b'9' + 1);
     let alpha = ge(b'a') & !ge(b'f' + 1);
-    if digit | alpha != HI {
-        return None;
-    }
+    let fault = (w & HI) | ((digit | alpha) ^ HI);
     // '0'..'9' -> low nibble; 'a'..'f' -> low nibble (1..6) + 9.
     let nib = (w & splat(0x0f)) + (alpha >> 7) * 9;
     // Pair each digit with the next: byte 2j becomes (nib[2j] << 4) | nib[2j+1].
     let pairs = ((nib << 4) | (nib >> 8)) & 0x00ff_00ff_00ff_00ff;
-    Some(
-        (pairs & 0xff) as u32
-            | ((pairs >> 8) & 0xff00) as u32
-            | ((pairs >> 16) & 0xff_0000) as u32
-            | ((pairs >> 24) & 0xff00_0000) as u32,
-    )
+    let value = (pairs & 0xff) as u32
+        | ((pairs >> 8) & 0xff00) as u32
+        | ((pairs >> 16) & 0xff_0000) as u32
+        | ((pairs >> 24) & 0xff00_0000) as u32;
+    (value, fault)
 }
 
 /// True if every character is `0-9a-f`.
@@ -111,6 +113,26 @@ mod tests {
         for b in 0..=255u8 {
             let s = format!("{}{b:02x}", "0".repeat(62));
             assert_eq!(parse_hex32(&s).map(|h| h[31]), Some(b));
+        }
+    }
+
+    /// Every byte value in every lane of the SWAR words (and in the first and last
+    /// word), beside digits that are valid: refused exactly when it is not `0-9a-f`,
+    /// and never able to disturb a neighbouring digit's verdict.
+    #[test]
+    fn parse_hex32_bytes_every_byte_in_every_lane() {
+        let good = b"0123456789abcdef".repeat(4);
+        for pos in (0..16).chain(56..64) {
+            for b in 0..=255u8 {
+                let mut s = good.clone();
+                s[pos] = b;
+                let ok = b.is_ascii_digit() || (b'a'..=b'f').contains(&b);
+                let got = parse_hex32_bytes(&s);
+                assert_eq!(got.is_some(), ok, "byte {b:#04x} at {pos}");
+                if ok {
+                    assert_eq!(got.map(hex::encode), Some(String::from_utf8(s).unwrap()));
+                }
+            }
         }
     }
 }
