@@ -239,6 +239,9 @@ impl<R: Read + ?Sized> BatchReader<'_, R> {
     }
 }
 
+/// A batch's prepared results: per chunk of [`CHUNK_LINES`] lines, its index and results.
+type Prepared<T> = Vec<(usize, Vec<T>)>;
+
 /// Lines per unit of work that the threads of [`pipeline`] claim from a batch.
 const CHUNK_LINES: usize = 128;
 
@@ -252,7 +255,7 @@ struct Share<'b, T, P> {
     prepare: &'b P,
     next: AtomicUsize,
     /// The prepared chunks, by chunk index (in whatever order they were finished).
-    done: std::sync::Mutex<Vec<(usize, Vec<T>)>>,
+    done: std::sync::Mutex<Prepared<T>>,
 }
 
 impl<'b, T: Send, P: Fn(&[u8], LineMeta) -> T + Sync> Share<'b, T, P> {
@@ -292,7 +295,7 @@ impl<'b, T: Send, P: Fn(&[u8], LineMeta) -> T + Sync> Share<'b, T, P> {
 
     /// The results in line order, chunk by chunk (not copied into one vector: the
     /// results are moved once, when they are applied).
-    fn into_results(self) -> Vec<(usize, Vec<T>)> {
+    fn into_results(self) -> Prepared<T> {
         let mut done = self.done.into_inner().unwrap_or_else(|p| p.into_inner());
         done.sort_unstable_by_key(|(k, _)| *k);
         done
@@ -300,11 +303,12 @@ impl<'b, T: Send, P: Fn(&[u8], LineMeta) -> T + Sync> Share<'b, T, P> {
 }
 
 /// Applies a prepared batch: each line with its result, in line order.
-fn apply_batch<T, A: FnMut(&[u8], LineMeta, T)>(
-    b: &Batch,
-    res: Vec<(usize, Vec<T>)>,
-    apply: &mut A,
-) {
+fn apply_batch<T, A: FnMut(&[u8], LineMeta, T)>(b: &Batch, res: Prepared<T>, apply: &mut A) {
+    debug_assert!(res.iter().enumerate().all(|(i, (k, _))| i == *k));
+    debug_assert_eq!(
+        res.iter().map(|(_, v)| v.len()).sum::<usize>(),
+        b.lines.len()
+    );
     for (l, t) in b.lines.iter().zip(res.into_iter().flat_map(|(_, v)| v)) {
         apply(b.line(l), l.meta, t);
     }
@@ -350,7 +354,7 @@ where
     let helpers = helpers();
     let mut spare = Batch::default();
     // The batch being applied, with its results.
-    let mut done: Option<(Batch, Vec<(usize, Vec<T>)>)> = None;
+    let mut done: Option<(Batch, Prepared<T>)> = None;
     let prepare = &prepare;
     loop {
         let mut next = std::mem::take(&mut spare);
@@ -497,6 +501,46 @@ mod tests {
         let mut many = vec![b'\n'; BATCH_LINES * 2 + 3];
         many.extend_from_slice(b"abc\nd");
         assert_eq!(by_lines(&many, 2), by_pipeline(&many, 2, 1 << 20));
+    }
+
+    /// Results reach `apply` in line order, each with its own line, when the caller is a
+    /// worker of pools of 1 to 4 threads (as in `evv gate`), over many chunks and
+    /// batches, whatever order the chunks are finished in.
+    #[test]
+    fn pipeline_order_in_any_pool() {
+        let data: Vec<u8> = (0..20_000u32)
+            .flat_map(|i| format!("{i}:{}\n", "y".repeat((i as usize * 7) % 50)).into_bytes())
+            .collect();
+        let expected = by_lines(&data, 64);
+        for threads in 1..=4 {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap();
+            let got = pool.install(|| {
+                let mut got = Vec::new();
+                pipeline(
+                    &mut &data[..],
+                    64,
+                    |l, m| {
+                        // Uneven work, so that chunks finish out of order.
+                        let spin = (m.no % 97) as usize * 50;
+                        let mut x = 0u64;
+                        for k in 0..spin {
+                            x = std::hint::black_box(x.wrapping_add(k as u64));
+                        }
+                        (m.no, l.to_vec(), x)
+                    },
+                    |l, m, (no, l2, _)| {
+                        assert_eq!((m.no, l), (no, &l2[..]));
+                        got.push((m.no, m.terminated, m.too_long, l2));
+                    },
+                )
+                .unwrap();
+                got
+            });
+            assert_eq!(got, expected, "{threads} threads");
+        }
     }
 
     #[test]
