@@ -365,10 +365,11 @@ impl<'a> Scanner<'a> {
             }
             i += 8;
         }
-        // Fewer than eight bytes left in the line.
+        // Fewer than eight bytes left in the line: the first special byte, byte by byte
+        // (the closing quote ends the string; an escape, control, DEL or non-ASCII byte
+        // makes the scan unsure).
         loop {
             let c = *b.get(i)?;
-            // Escapes, controls, DEL and non-ASCII: not sure.
             if c == b'"' || c == b'\\' || !(0x20..0x7f).contains(&c) {
                 return self.close(start, i);
             }
