@@ -8,10 +8,34 @@
 //! And `canon::fast::members_all_hex` (the bundle trace-line scan) agrees with
 //! `members_all` (same answer, spans, count, flatness) and decodes exactly the asked-for
 //! values that `crypto::hash::parse_hex32` decodes.
+//! And the line-shape cache (`canon::shape::Shapes`), which keeps what it learned from
+//! the earlier lines of the input: it answers every line exactly as `members_all_hex`.
 #![no_main]
 
+use evv::canon::shape::Shapes;
 use evv::canon::{self, Dialect};
 use libfuzzer_sys::fuzz_target;
+
+/// The comparable parts of a scan's answer.
+type Answer<const N: usize> = Option<(
+    [Option<canon::fast::Member>; N],
+    usize,
+    bool,
+    [Option<[u8; 32]>; N],
+)>;
+
+fn answer<const N: usize>(m: Option<canon::fast::Members<N>>) -> Answer<N> {
+    m.map(|m| (m.found, m.count, m.flat, m.hex))
+}
+
+/// A shape cache answers `line` as the scanner does with the cache's keys and mask.
+fn check_shapes<const N: usize>(c: &mut Shapes<'_, N>, line: &[u8], keys: &[&str; N], mask: u64) {
+    assert_eq!(
+        answer(c.members_all_hex(line)),
+        answer(canon::fast::members_all_hex(line, keys, mask)),
+        "the shape cache and the scanner disagree (mask {mask:#b})"
+    );
+}
 
 /// `members_all_hex(line, keys, mask)` is `members_all(line, keys)` plus, per key whose
 /// bit is set, the member's string value decoded by `parse_hex32`.
@@ -38,14 +62,21 @@ fuzz_target!(|data: &[u8]| {
     if body.is_empty() {
         return;
     }
+    let keys = ["a", "data", "event_hash", "leaf_hash"];
+    let event_keys = evv::bundle::chain::EVENT_KEYS;
+    let event_mask = evv::bundle::chain::EVENT_HEX_MASK;
+    let mut shapes_all = Shapes::new(&keys, 0b1111);
+    let mut shapes_none = Shapes::new(&keys, 0);
+    let mut shapes_event = Shapes::new(&event_keys, event_mask);
     for line in body.split(|&b| b == b'\n') {
-        let keys = ["a", "data", "event_hash", "leaf_hash"];
+        check_shapes(&mut shapes_all, line, &keys, 0b1111);
+        check_shapes(&mut shapes_none, line, &keys, 0);
+        check_shapes(&mut shapes_event, line, &event_keys, event_mask);
         for mask in [0b1111, 0b0110, 0] {
             check_hex(line, &keys, mask);
         }
         // The bundle trace-line keys, with the mask `bundle::chain` uses and all bits.
-        let event_keys = evv::bundle::chain::EVENT_KEYS;
-        for mask in [evv::bundle::chain::EVENT_HEX_MASK, 0x7f] {
+        for mask in [event_mask, 0x7f] {
             check_hex(line, &event_keys, mask);
         }
         let m = canon::fast::members(line, &keys);

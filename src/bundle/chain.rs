@@ -11,6 +11,7 @@ use super::anchors::AnchorSeq;
 use super::fields;
 use super::grammar::{EventType, Grammar};
 use super::Code;
+use crate::canon::shape::Shapes;
 use crate::canon::{self, Dialect, Object, Value};
 use crate::container::lines::MAX_LINE;
 use crate::crypto::hash::parse_hex32_bytes;
@@ -88,14 +89,15 @@ impl ChainVerifier {
     /// the same for any number of threads.
     pub fn stream(&mut self, r: &mut dyn Read, report: &mut Report) -> std::io::Result<()> {
         let dialects: Vec<Dialect> = self.tallies.iter().map(|t| t.dialect).collect();
-        crate::container::lines::pipeline(
+        crate::container::lines::pipeline_with(
             r,
             MAX_LINE,
-            |line, meta| {
+            || Shapes::new(&EVENT_KEYS, EVENT_HEX_MASK),
+            |shapes, line, meta| {
                 if meta.too_long {
                     Prepared::Unusable(Code::TraceLineInvalid.into(), String::new())
                 } else {
-                    prepare(line, &dialects)
+                    prepare(shapes, line, &dialects)
                 }
             },
             |line, meta, p| {
@@ -380,9 +382,10 @@ struct Event {
     hashes: [HashFailure; 3],
 }
 
-/// Parses one line and recomputes its event hash under each of `dialects`.
-fn prepare(line: &[u8], dialects: &[Dialect]) -> Prepared {
-    match prepare_fast(line) {
+/// Parses one line and recomputes its event hash under each of `dialects` (`shapes`
+/// only speeds up the fast path's scan).
+fn prepare(shapes: &mut EventShapes, line: &[u8], dialects: &[Dialect]) -> Prepared {
+    match prepare_fast(shapes, line) {
         Some(e) => Prepared::Fast(e),
         None => prepare_tree(line, dialects),
     }
@@ -403,14 +406,17 @@ pub const EVENT_KEYS: [&str; 7] = [
 /// `event_hash` and `prev_hash`, keys 1 and 2.
 pub const EVENT_HEX_MASK: u64 = 0b110;
 
+/// The shape cache of the event scan ([`EVENT_KEYS`], [`EVENT_HEX_MASK`]).
+type EventShapes = Shapes<'static, 7>;
+
 /// [`prepare`] without building the line's tree, for a line that is certainly
 /// canonical in every dialect ([`canon::fast`]), whose fields are all well-formed and
 /// whose `event_hash` matches: the canonical bytes without `event_hash` are then the
 /// line with that member cut out, whatever the dialect. `None` (take the tree path,
 /// which reports exactly as before) on any doubt or any failure, so this returns only
 /// what [`prepare_tree`] would return for the line.
-fn prepare_fast(line: &[u8]) -> Option<FastEvent> {
-    let m = canon::fast::members_all_hex(line, &EVENT_KEYS, EVENT_HEX_MASK)?;
+fn prepare_fast(shapes: &mut EventShapes, line: &[u8]) -> Option<FastEvent> {
+    let m = shapes.members_all_hex(line)?;
     let [data, event_hash, prev_hash, seq, trace_id_m, ts, ty_m] = m.found;
     let (data, event_hash_m, trace_id_m, ty_m) = (data?, event_hash?, trace_id_m?, ty_m?);
     let seq = seq?.as_u64(line).filter(|&x| x < (1u64 << 53))?;
@@ -635,34 +641,44 @@ mod tests {
         }
     }
 
+    fn shapes() -> EventShapes {
+        Shapes::new(&EVENT_KEYS, EVENT_HEX_MASK)
+    }
+
     /// `prepare` (fast path first) answers exactly as the tree path, for each set of
-    /// candidate dialects; true if the fast path answered.
-    fn same_as_tree(line: &[u8]) -> bool {
+    /// candidate dialects, with a new shape cache and with one that has learned from
+    /// `learned` (which may or may not share the line's shape); true if the fast path
+    /// answered.
+    fn same_as_tree(line: &[u8], learned: &[u8]) -> bool {
+        let mut warm = shapes();
+        prepare_fast(&mut warm, learned);
         for ds in [&ALL[..], &ALL[..1], &ALL[1..2], &ALL[2..]] {
-            assert_eq!(
-                owned(prepare(line, ds), line),
-                prepare_tree(line, ds),
-                "{}",
-                String::from_utf8_lossy(line)
-            );
+            for cache in [&mut shapes(), &mut warm] {
+                assert_eq!(
+                    owned(prepare(cache, line, ds), line),
+                    prepare_tree(line, ds),
+                    "{}",
+                    String::from_utf8_lossy(line)
+                );
+            }
         }
-        prepare_fast(line).is_some()
+        prepare_fast(&mut shapes(), line).is_some()
     }
 
     #[test]
     fn fast_path_taken_for_canonical_events() {
         let data = canon::parse(br#"{"k":3,"passages_sha256":"ab"}"#).unwrap();
         for d in ALL {
-            let line = event_line(5, "retrieval_done", data.clone(), d, d);
-            assert!(same_as_tree(&line));
+            let good = event_line(5, "retrieval_done", data.clone(), d, d);
+            assert!(same_as_tree(&good, &good));
             // Not canonical-sure (non-ASCII): the tree path, same answer.
             let line = event_line(5, "x", Value::from("\u{e9}"), d, d);
-            assert!(!same_as_tree(&line));
+            assert!(!same_as_tree(&line, &good));
             // Canonical but the hash does not match: the tree path reports it.
             let mut line = event_line(5, "retrieval_done", data.clone(), d, d);
             let at = line.len() - 3;
             line[at] = if line[at] == b'a' { b'b' } else { b'a' };
-            assert!(!same_as_tree(&line));
+            assert!(!same_as_tree(&line, &good));
         }
     }
 
@@ -689,12 +705,12 @@ mod tests {
             wd in 0usize..3,
             edit in proptest::option::of((0u8..7, 0usize..4096, proptest::prelude::any::<u8>())),
         ) {
-            let line = event_line(seq, ty, data, ALL[hd], ALL[wd]);
+            let learned = event_line(seq, ty, data, ALL[hd], ALL[wd]);
             let line = match edit {
-                Some((op, at, b)) => crate::canon::fast::arb::mutate(&line, op, at, b),
-                None => line,
+                Some((op, at, b)) => crate::canon::fast::arb::mutate(&learned, op, at, b),
+                None => learned.clone(),
             };
-            same_as_tree(&line);
+            same_as_tree(&line, &learned);
         }
     }
 
@@ -737,11 +753,13 @@ mod tests {
                 o.insert("event_hash", h.clone());
                 prev = h;
                 let line = canon::to_vec(&Value::Object(o), Dialect::CanonicalJson).unwrap();
-                assert!(prepare_fast(&line).is_some());
+                assert!(prepare_fast(&mut shapes(), &line).is_some());
                 fast.extend_from_slice(&line);
                 tree.extend_from_slice(b"{ ");
                 tree.extend_from_slice(&line[1..]);
-                assert!(prepare_fast(&tree[tree.len() - line.len() - 1..]).is_none());
+                assert!(
+                    prepare_fast(&mut shapes(), &tree[tree.len() - line.len() - 1..]).is_none()
+                );
                 fast.push(b'\n');
                 tree.push(b'\n');
             }

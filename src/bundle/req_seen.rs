@@ -7,8 +7,9 @@ use std::io::Read;
 use super::fields;
 use super::privacy;
 use super::Code;
+use crate::canon::shape::Shapes;
 use crate::canon::{self, Dialect, Object, Value};
-use crate::container::lines::{pipeline, LineMeta, MAX_LINE};
+use crate::container::lines::{pipeline_with, LineMeta, MAX_LINE};
 use crate::crypto::merkle::{self, RootBuilder};
 use crate::crypto::sig::Alg;
 use crate::crypto::trust::{check_signature, SigCheck, TrustStore};
@@ -33,6 +34,9 @@ pub const ENTRY_FIELDS: [&str; 8] = [
 /// `canon::fast::members_all_hex`: `client_sha256`, `leaf_hash`, `request_sha256` and
 /// `trace_id_sha256` (keys 0, 4, 6 and 7).
 pub const ENTRY_HEX_MASK: u64 = 0b1101_0001;
+
+/// The shape cache of the entry scan ([`ENTRY_FIELDS`], [`ENTRY_HEX_MASK`]).
+type EntryShapes = Shapes<'static, 8>;
 /// Denial reasons.
 pub const REASONS: [&str; 3] = ["invalid_input", "missing_login", "quota_exceeded"];
 
@@ -178,14 +182,26 @@ struct LedgerLine {
 }
 
 /// Checks one ledger line (everything but the Merkle accumulation, which needs the
-/// lines in order).
-fn ledger_line(hour: &str, path: &str, line: &[u8], meta: LineMeta) -> LedgerLine {
-    ledger_line_with(hour, path, line, meta, true)
+/// lines in order); `shapes` only speeds up the fast path's scan.
+fn ledger_line(
+    shapes: &mut EntryShapes,
+    hour: &str,
+    path: &str,
+    line: &[u8],
+    meta: LineMeta,
+) -> LedgerLine {
+    ledger_line_with(Some(shapes), hour, path, line, meta)
 }
 
-/// [`ledger_line`], with the fast path for canonical lines switched on or off (off only
-/// in the tests that compare the two).
-fn ledger_line_with(hour: &str, path: &str, line: &[u8], meta: LineMeta, fast: bool) -> LedgerLine {
+/// [`ledger_line`], with the fast path for canonical lines switched on (`Some` cache)
+/// or off (`None`, only in the tests that compare the two).
+fn ledger_line_with(
+    shapes: Option<&mut EntryShapes>,
+    hour: &str,
+    path: &str,
+    line: &[u8],
+    meta: LineMeta,
+) -> LedgerLine {
     let mut report = Report::default();
     let subj = || Subject::file(path).line(meta.no);
     let index = meta.no - 1;
@@ -207,7 +223,7 @@ fn ledger_line_with(hour: &str, path: &str, line: &[u8], meta: LineMeta, fast: b
             };
         }
     }
-    if let Some(leaf_hash) = fast.then(|| ledger_line_fast(hour, index, line)).flatten() {
+    if let Some(leaf_hash) = shapes.and_then(|c| ledger_line_fast(c, hour, index, line)) {
         return LedgerLine {
             findings: report,
             bad: false,
@@ -259,8 +275,13 @@ fn ledger_line_with(hour: &str, path: &str, line: &[u8], meta: LineMeta, fast: b
 /// `hour`, and a `leaf_hash` equal to SHA-256 of the line without that member (its
 /// canonicaljson preimage). Returns the leaf hash; `None` on any doubt or failure, so
 /// that the tree path reports exactly as before.
-fn ledger_line_fast(hour: &str, index: u64, line: &[u8]) -> Option<[u8; 32]> {
-    let m = canon::fast::members_all_hex(line, &ENTRY_FIELDS, ENTRY_HEX_MASK)?;
+fn ledger_line_fast(
+    shapes: &mut EntryShapes,
+    hour: &str,
+    index: u64,
+    line: &[u8],
+) -> Option<[u8; 32]> {
+    let m = shapes.members_all_hex(line)?;
     if m.count != ENTRY_FIELDS.len() || !m.flat {
         return None;
     }
@@ -303,10 +324,11 @@ fn ledger_line_fast(hour: &str, index: u64, line: &[u8]) -> Option<[u8; 32]> {
 pub fn stream_ledger(hour: &str, r: &mut dyn Read, report: &mut Report) -> std::io::Result<Ledger> {
     let path = ledger_path(hour);
     let mut ledger = Ledger::default();
-    pipeline(
+    pipeline_with(
         r,
         MAX_LINE,
-        |line, meta| ledger_line(hour, &path, line, meta),
+        || Shapes::new(&ENTRY_FIELDS, ENTRY_HEX_MASK),
+        |shapes, line, meta| ledger_line(shapes, hour, &path, line, meta),
         |_, _, l| {
             report.absorb(l.findings);
             if l.bad {
@@ -638,56 +660,68 @@ mod tests {
         canon::to_vec(&Value::Object(o), Dialect::CanonicalJson).unwrap_or_default()
     }
 
-    /// The fast path (when it answers) gives exactly the tree path's line result.
-    fn same_as_tree(line: &[u8], no: u64, terminated: bool) -> bool {
+    fn shapes() -> EntryShapes {
+        Shapes::new(&ENTRY_FIELDS, ENTRY_HEX_MASK)
+    }
+
+    /// The fast path (when it answers) gives exactly the tree path's line result, with
+    /// a new shape cache and with one that has learned from `learned` (which may or may
+    /// not share the line's shape).
+    fn same_as_tree(line: &[u8], learned: &[u8], no: u64, terminated: bool) -> bool {
         let meta = LineMeta {
             no,
             terminated,
             too_long: false,
         };
         let path = ledger_path(HOUR);
-        let fast = ledger_line_with(HOUR, &path, line, meta, true);
-        let tree = ledger_line_with(HOUR, &path, line, meta, false);
-        assert_eq!(
-            format!("{:?}", (&fast.findings, fast.bad, fast.leaf)),
-            format!("{:?}", (&tree.findings, tree.bad, tree.leaf)),
-            "{}",
-            String::from_utf8_lossy(line)
-        );
-        ledger_line_fast(HOUR, no - 1, line).is_some()
+        let mut warm = shapes();
+        let _ = warm.members_all_hex(learned);
+        let tree = ledger_line_with(None, HOUR, &path, line, meta);
+        for cache in [&mut shapes(), &mut warm] {
+            let fast = ledger_line_with(Some(cache), HOUR, &path, line, meta);
+            assert_eq!(
+                format!("{:?}", (&fast.findings, fast.bad, fast.leaf)),
+                format!("{:?}", (&tree.findings, tree.bad, tree.leaf)),
+                "{}",
+                String::from_utf8_lossy(line)
+            );
+        }
+        ledger_line_fast(&mut shapes(), HOUR, no - 1, line).is_some()
     }
 
     #[test]
     fn fast_path_taken_for_valid_entries() {
-        assert!(same_as_tree(
-            &entry_line(0, false, Value::Null, None),
-            1,
-            true
-        ));
+        let good = entry_line(0, false, Value::Null, None);
+        assert!(same_as_tree(&good, &good, 1, true));
         assert!(same_as_tree(
             &entry_line(4, true, "quota_exceeded".into(), None),
+            &good,
             5,
             false
         ));
         // Wrong index, bad reason, extra field: the tree path reports.
         assert!(!same_as_tree(
             &entry_line(3, false, Value::Null, None),
+            &good,
             1,
             true
         ));
         assert!(!same_as_tree(
             &entry_line(0, true, "nope".into(), None),
+            &good,
             1,
             true
         ));
         assert!(!same_as_tree(
             &entry_line(0, true, Value::Null, None),
+            &good,
             1,
             true
         ));
         let extra = Some(("zz".to_string(), Value::from(1u64)));
         assert!(!same_as_tree(
             &entry_line(0, false, Value::Null, extra),
+            &good,
             1,
             true
         ));
@@ -711,12 +745,12 @@ mod tests {
             edit in prop::option::of((0u8..7, 0usize..4096, any::<u8>())),
             terminated in any::<bool>(),
         ) {
-            let line = entry_line(index, denied, reason, extra);
+            let learned = entry_line(index, denied, reason, extra);
             let line = match edit {
-                Some((op, at, b)) => arb::mutate(&line, op, at, b),
-                None => line,
+                Some((op, at, b)) => arb::mutate(&learned, op, at, b),
+                None => learned.clone(),
             };
-            same_as_tree(&line, index + no_off, terminated);
+            same_as_tree(&line, &learned, index + no_off, terminated);
         }
     }
 }

@@ -12,6 +12,7 @@
 pub mod fast;
 mod number;
 mod parse;
+pub mod shape;
 mod value;
 
 pub use number::{js_number, python_float};

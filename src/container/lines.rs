@@ -250,38 +250,45 @@ const CHUNK_LINES: usize = 128;
 /// thread can join in as soon as its own work (reading and applying) is done. (A
 /// thread outside the rayon pool cannot steal pool work: with `par_iter` it would only
 /// block at the end of the batch, and its core would idle.)
-struct Share<'b, T, P> {
+struct Share<'b, T, I, P> {
     batch: &'b Batch,
+    init: &'b I,
     prepare: &'b P,
     next: AtomicUsize,
     /// The prepared chunks, by chunk index (in whatever order they were finished).
     done: std::sync::Mutex<Prepared<T>>,
 }
 
-impl<'b, T: Send, P: Fn(&[u8], LineMeta) -> T + Sync> Share<'b, T, P> {
-    fn new(batch: &'b Batch, prepare: &'b P) -> Self {
+impl<'b, S, T: Send, I: Fn() -> S + Sync, P: Fn(&mut S, &[u8], LineMeta) -> T + Sync>
+    Share<'b, T, I, P>
+{
+    fn new(batch: &'b Batch, init: &'b I, prepare: &'b P) -> Self {
         Share {
             batch,
+            init,
             prepare,
             next: AtomicUsize::new(0),
             done: std::sync::Mutex::new(Vec::new()),
         }
     }
 
-    /// Prepares chunks until every chunk of the batch has been claimed.
+    /// Prepares chunks until every chunk of the batch has been claimed, with one
+    /// working state for all of them.
     fn work(&self) {
         let lines = &self.batch.lines;
         let mut mine = Vec::new();
+        let mut state = None;
         loop {
             let k = self.next.fetch_add(1, Ordering::Relaxed);
             let start = k.saturating_mul(CHUNK_LINES);
             if start >= lines.len() {
                 break;
             }
+            let state = state.get_or_insert_with(self.init);
             let chunk = &lines[start..lines.len().min(start + CHUNK_LINES)];
             let out = chunk
                 .iter()
-                .map(|l| (self.prepare)(self.batch.line(l), l.meta))
+                .map(|l| (self.prepare)(state, self.batch.line(l), l.meta))
                 .collect::<Vec<T>>();
             mine.push((k, out));
         }
@@ -331,11 +338,34 @@ fn helpers() -> usize {
 /// them in preparing it ([`Share`]), so at most three batches are held at once whatever
 /// the input size; the results, and so everything `apply` reports, are the same for any
 /// number of threads.
-pub fn pipeline<R, T, P, A>(r: &mut R, max: usize, prepare: P, mut apply: A) -> io::Result<()>
+pub fn pipeline<R, T, P, A>(r: &mut R, max: usize, prepare: P, apply: A) -> io::Result<()>
 where
     R: Read + ?Sized,
     T: Send,
     P: Fn(&[u8], LineMeta) -> T + Sync,
+    A: FnMut(&[u8], LineMeta, T),
+{
+    pipeline_with(r, max, || (), |_, line, meta| prepare(line, meta), apply)
+}
+
+/// [`pipeline`] with a working state per participant in each batch: `init` makes it
+/// (when the participant claims its first chunk of the batch) and `prepare` may use it
+/// for anything that makes it faster but never changes its result, such as a cache of
+/// line shapes ([`crate::canon::shape::Shapes`]). Which lines share a state depends on
+/// the threads' timing, so a result that depended on the state would make the output
+/// depend on the number of threads.
+pub fn pipeline_with<R, S, T, I, P, A>(
+    r: &mut R,
+    max: usize,
+    init: I,
+    prepare: P,
+    mut apply: A,
+) -> io::Result<()>
+where
+    R: Read + ?Sized,
+    T: Send,
+    I: Fn() -> S + Sync,
+    P: Fn(&mut S, &[u8], LineMeta) -> T + Sync,
     A: FnMut(&[u8], LineMeta, T),
 {
     let target = batch_bytes();
@@ -355,11 +385,11 @@ where
     let mut spare = Batch::default();
     // The batch being applied, with its results.
     let mut done: Option<(Batch, Prepared<T>)> = None;
-    let prepare = &prepare;
+    let (init, prepare) = (&init, &prepare);
     loop {
         let mut next = std::mem::take(&mut spare);
         let mut more = Ok(false);
-        let share = Share::new(&cur, prepare);
+        let share = Share::new(&cur, init, prepare);
         rayon::in_place_scope(|s| {
             let share = &share;
             for _ in 0..helpers {
