@@ -175,10 +175,18 @@ pub struct Ledger {
 /// and the Merkle leaf it contributes.
 #[derive(Debug)]
 struct LedgerLine {
-    findings: Report,
+    /// Findings, if any (boxed: most lines have none, and the result is small to move).
+    findings: Option<Box<Report>>,
     bad: bool,
     /// The leaf hash pushed to the root (none for a line that did not parse).
     leaf: Option<merkle::Hash>,
+}
+
+/// `report` boxed if it holds anything.
+fn boxed(report: Report) -> Option<Box<Report>> {
+    let empty =
+        report.findings().is_empty() && report.suppressed().is_empty() && report.facts.is_empty();
+    (!empty).then(|| Box::new(report))
 }
 
 /// Checks one ledger line (everything but the Merkle accumulation, which needs the
@@ -217,7 +225,7 @@ fn ledger_line_with(
         );
         if meta.too_long {
             return LedgerLine {
-                findings: report,
+                findings: boxed(report),
                 bad: true,
                 leaf: None,
             };
@@ -225,7 +233,7 @@ fn ledger_line_with(
     }
     if let Some(leaf_hash) = shapes.and_then(|c| ledger_line_fast(c, hour, index, line)) {
         return LedgerLine {
-            findings: report,
+            findings: boxed(report),
             bad: false,
             leaf: Some(merkle::leaf_hash(&leaf_hash)),
         };
@@ -235,7 +243,7 @@ fn ledger_line_with(
         Err(e) => {
             report.fail(canon::Code::Parse, subj(), e.to_string());
             return LedgerLine {
-                findings: report,
+                findings: boxed(report),
                 bad: true,
                 leaf: None,
             };
@@ -262,7 +270,7 @@ fn ledger_line_with(
         None => true,
     };
     LedgerLine {
-        findings: report,
+        findings: boxed(report),
         bad,
         // No usable leaf: the root cannot match the head; count a placeholder.
         leaf: Some(merkle::leaf_hash(&written.unwrap_or([0u8; 32]))),
@@ -330,7 +338,9 @@ pub fn stream_ledger(hour: &str, r: &mut dyn Read, report: &mut Report) -> std::
         || Shapes::new(&ENTRY_FIELDS, ENTRY_HEX_MASK),
         |shapes, line, meta| ledger_line(shapes, hour, &path, line, meta),
         |_, _, l| {
-            report.absorb(l.findings);
+            if let Some(f) = l.findings {
+                report.absorb(*f);
+            }
             if l.bad {
                 ledger.bad_entries += 1;
             }

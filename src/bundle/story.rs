@@ -7,7 +7,7 @@ use std::io::Read;
 use super::anchors::AnchorSeq;
 use super::Code;
 use crate::container::lines::pipeline;
-use crate::crypto::hash::parse_hex32;
+use crate::crypto::hash::parse_hex32_bytes;
 use crate::verdict::{Report, Subject};
 
 /// Path of the story.
@@ -25,7 +25,7 @@ pub fn stream(r: &mut dyn Read, report: &mut Report) -> std::io::Result<AnchorSe
         MAX_STORY_LINE,
         |l, meta| {
             (!meta.too_long && l.len() > 65 && l[64] == b' ')
-                .then(|| std::str::from_utf8(&l[..64]).ok().and_then(parse_hex32))
+                .then(|| parse_hex32_bytes(&l[..64]))
                 .flatten()
         },
         |_, meta, anchor| {
