@@ -321,20 +321,24 @@ fn apply_batch<T, A: FnMut(&[u8], LineMeta, T)>(b: &Batch, res: Prepared<T>, app
     }
 }
 
-/// How many pool tasks help the calling thread prepare a batch: one per pool thread.
-/// While the caller reads and applies, the pool alone prepares; once the caller joins,
-/// one thread more than the pool has is runnable. Measured on 2 cores (BENCHMARKS.md,
+/// How many pool tasks help the calling thread prepare a batch: one per thread of the
+/// pool used (`pool`, else the current one). While the caller reads and applies, the
+/// pool alone prepares; then the caller joins. Measured on 2 cores (BENCHMARKS.md,
 /// optimisation 11), this was a few per cent faster than one helper fewer, which
 /// leaves a core idle whenever the caller is descheduled.
-fn helpers() -> usize {
-    rayon::current_num_threads()
+fn helpers(pool: Option<&rayon::ThreadPool>) -> usize {
+    pool.map_or_else(
+        rayon::current_num_threads,
+        rayon::ThreadPool::current_num_threads,
+    )
 }
 
 /// Streams the lines of `r` through `prepare` in parallel, in batches of whole lines,
 /// and hands each result with its line to `apply` on the calling thread,
 /// strictly in input order. `prepare` must depend on its line only; everything that
 /// depends on earlier lines belongs in `apply`. The calling thread reads the next batch
-/// and applies the previous one while pool tasks prepare the current one, then joins
+/// and applies the previous one while pool tasks ([`lines_pool`] when the caller is not
+/// in a rayon pool, else the caller's pool) prepare the current one, then joins
 /// them in preparing it ([`Share`]), so at most three batches are held at once whatever
 /// the input size; the results, and so everything `apply` reports, are the same for any
 /// number of threads.
@@ -381,7 +385,8 @@ where
     if !reader.next_batch(&mut cur, target)? {
         return Ok(());
     }
-    let helpers = helpers();
+    let own_pool = lines_pool();
+    let helpers = helpers(own_pool);
     let mut spare = Batch::default();
     // The batch being applied, with its results.
     let mut done: Option<(Batch, Prepared<T>)> = None;
@@ -390,7 +395,7 @@ where
         let mut next = std::mem::take(&mut spare);
         let mut more = Ok(false);
         let share = Share::new(&cur, init, prepare);
-        rayon::in_place_scope(|s| {
+        scope_in(own_pool, |s| {
             let share = &share;
             for _ in 0..helpers {
                 s.spawn(move |_| share.work());
@@ -413,6 +418,40 @@ where
         apply_batch(&b, res, &mut apply);
     }
     Ok(())
+}
+
+/// The pool that prepares lines for a caller outside every rayon pool (the command
+/// line's own thread): one thread fewer than the global pool's (at least one), made
+/// once. The caller works too (reading, hashing the file, applying, and its share of
+/// the chunks), so this keeps the busy threads at the configured number; with the
+/// global pool beside the caller, an idle pool thread spinning for work took the core
+/// the caller needed (measured on 2 cores: 7% slower; BENCHMARKS.md, optimisation 12).
+/// A caller that is itself a pool thread (batch mode) uses its own pool as before,
+/// where waiting means helping. `None` if the pool cannot be made: then the global one.
+fn lines_pool() -> Option<&'static rayon::ThreadPool> {
+    static POOL: std::sync::OnceLock<Option<rayon::ThreadPool>> = std::sync::OnceLock::new();
+    if rayon::current_thread_index().is_some() {
+        return None;
+    }
+    POOL.get_or_init(|| {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(rayon::current_num_threads().saturating_sub(1).max(1))
+            .thread_name(|i| format!("evv-lines-{i}"))
+            .build()
+            .ok()
+    })
+    .as_ref()
+}
+
+/// `in_place_scope` on `pool`, or on the current (global) pool.
+fn scope_in<'scope, R>(
+    pool: Option<&rayon::ThreadPool>,
+    op: impl FnOnce(&rayon::Scope<'scope>) -> R,
+) -> R {
+    match pool {
+        Some(p) => p.in_place_scope(op),
+        None => rayon::in_place_scope(op),
+    }
 }
 
 #[cfg(test)]
