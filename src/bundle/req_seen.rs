@@ -37,6 +37,7 @@ pub const ENTRY_HEX_MASK: u64 = 0b1101_0001;
 
 /// The shape cache of the entry scan ([`ENTRY_FIELDS`], [`ENTRY_HEX_MASK`]).
 type EntryShapes = Shapes<'static, 8>;
+
 /// Denial reasons.
 pub const REASONS: [&str; 3] = ["invalid_input", "missing_login", "quota_exceeded"];
 

@@ -38,8 +38,13 @@
 use super::fast::{members_all_hex, Member, Members, MAX_FAST_INT_DIGITS};
 use crate::crypto::hash::parse_hex32_bytes;
 
-/// Shapes kept per cache (a new one replaces the last, the least used).
+/// Shapes kept per cache. A new shape goes first and a full cache drops its last one,
+/// so shapes of a new run take the place of those no longer used.
 pub const MAX_SHAPES: usize = 8;
+/// Most shapes one cache learns (a cache lives for one batch of one thread): past
+/// that, lines of ever new shapes (unusual, or crafted) cost one scan each and no
+/// copy of the line.
+pub const MAX_LEARNED: u32 = 64;
 /// Most slots in a shape: a line with more values (a long array, say) is not learned.
 pub const MAX_SLOTS: usize = 48;
 
@@ -99,6 +104,8 @@ pub struct Shapes<'k, const N: usize> {
     keys: &'k [&'k str; N],
     hex: u64,
     shapes: Vec<Shape<N>>,
+    /// Shapes learned so far (at most [`MAX_LEARNED`]).
+    learned: u32,
 }
 
 impl<'k, const N: usize> Shapes<'k, N> {
@@ -108,6 +115,7 @@ impl<'k, const N: usize> Shapes<'k, N> {
             keys,
             hex,
             shapes: Vec::new(),
+            learned: 0,
         }
     }
 
@@ -129,11 +137,16 @@ impl<'k, const N: usize> Shapes<'k, N> {
             }
         }
         let m = members_all_hex(line, self.keys, self.hex)?;
-        if let Some(s) = Shape::learn(line, &m) {
-            if self.shapes.len() == MAX_SHAPES {
-                self.shapes.pop();
+        if self.learned < MAX_LEARNED {
+            if let Some(s) = Shape::learn(line, &m) {
+                self.learned += 1;
+                if self.shapes.len() == MAX_SHAPES {
+                    self.shapes.pop();
+                }
+                // First, so that two new shapes taking turns cannot keep replacing
+                // each other at the end while old, much used shapes stay.
+                self.shapes.insert(0, s);
             }
-            self.shapes.push(s);
         }
         Some(m)
     }
@@ -605,7 +618,6 @@ mod tests {
 
     #[test]
     fn at_most_max_shapes_most_used_first() {
-        let mut c = Shapes::new(&KEYS, 0);
         let shape = |i: usize| {
             let mut o = Object::new();
             for k in KEYS {
@@ -614,19 +626,54 @@ mod tests {
             o.insert(format!("k{i:02}"), "v");
             line(&Value::Object(o))
         };
+        let kept =
+            |c: &Shapes<'_, 4>, i| c.shapes.iter().any(|s| s.matches(&shape(i), 0).is_some());
+        let mut c = Shapes::new(&KEYS, 0);
         for i in 0..MAX_SHAPES + 3 {
             assert!(c.members_all_hex(&shape(i)).is_some());
         }
         assert_eq!(c.shapes.len(), MAX_SHAPES);
-        // The last learned took the last place each time.
-        assert!(c.shapes[MAX_SHAPES - 1]
-            .matches(&shape(MAX_SHAPES + 2), 0)
-            .is_some());
+        // The last learned is first; the oldest were dropped.
+        assert!(c.shapes[0].matches(&shape(MAX_SHAPES + 2), 0).is_some());
+        assert!(!kept(&c, 0) && kept(&c, 3));
         // A shape used more than those before it moves to the front.
         let used = shape(5);
         for _ in 0..MAX_SHAPES {
             assert!(c.members_all_hex(&used).is_some());
         }
         assert!(c.shapes[0].matches(&used, 0).is_some());
+        // Two new shapes taking turns are both kept, beside much used old ones.
+        let mut c = Shapes::new(&KEYS, 0);
+        for i in 0..MAX_SHAPES {
+            for _ in 0..10 {
+                assert!(c.members_all_hex(&shape(i)).is_some());
+            }
+        }
+        for _ in 0..4 {
+            for i in [50, 51] {
+                assert!(c.members_all_hex(&shape(i)).is_some());
+            }
+        }
+        assert!(kept(&c, 50) && kept(&c, 51));
+        assert_eq!(c.learned, MAX_SHAPES as u32 + 2);
+    }
+
+    #[test]
+    fn learning_stops_after_max_learned() {
+        let mut c = Shapes::new(&KEYS, 0);
+        for i in 0..MAX_LEARNED + 10 {
+            let mut o = Object::new();
+            for k in KEYS {
+                o.insert(k, 1u64);
+            }
+            o.insert(format!("k{i:03}"), "v");
+            let l = line(&Value::Object(o));
+            // Answered (by the scan) whether or not the shape is learned.
+            assert_eq!(
+                answer(c.members_all_hex(&l)),
+                answer(members_all_hex(&l, &KEYS, 0))
+            );
+        }
+        assert_eq!(c.learned, MAX_LEARNED);
     }
 }
