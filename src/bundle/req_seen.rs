@@ -185,9 +185,7 @@ struct LedgerLine {
 
 /// `report` boxed if it holds anything.
 fn boxed(report: Report) -> Option<Box<Report>> {
-    let empty =
-        report.findings().is_empty() && report.suppressed().is_empty() && report.facts.is_empty();
-    (!empty).then(|| Box::new(report))
+    (!report.is_empty()).then(|| Box::new(report))
 }
 
 /// Checks one ledger line (everything but the Merkle accumulation, which needs the

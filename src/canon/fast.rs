@@ -259,6 +259,67 @@ fn key_cmp(a: &[u8], b: &[u8]) -> Ordering {
     a.len().cmp(&b.len())
 }
 
+/// The end of the plain run of a string's bytes starting at `at`: the first byte that
+/// the scanner does not accept inside a string (`"`, `\`, a control character, DEL or
+/// a non-ASCII byte), or the end of `b`. The string is sure only if that byte is its
+/// closing quote. Shared with the line shapes ([`super::shape`]), whose string slots
+/// must accept exactly what the scanner accepts.
+#[inline]
+pub(super) fn plain_end(b: &[u8], mut at: usize) -> usize {
+    // Sixteen bytes at a time while none is special, then eight at a time; the lowest
+    // flag of `escape_mask8` is the exact first special byte.
+    while let Some(w) = b.get(at..at + 16) {
+        let (lo, hi) = w.split_at(8);
+        let lo = u64::from_le_bytes(lo.try_into().unwrap_or([0; 8]));
+        let hi = u64::from_le_bytes(hi.try_into().unwrap_or([0; 8]));
+        if (super::escape_mask8(lo, true) | super::escape_mask8(hi, true)) != 0 {
+            break;
+        }
+        at += 16;
+    }
+    while let Some(w) = b.get(at..at + 8) {
+        let m = super::escape_mask8(u64::from_le_bytes(w.try_into().unwrap_or([0; 8])), true);
+        if m != 0 {
+            return at + (m.trailing_zeros() / 8) as usize;
+        }
+        at += 8;
+    }
+    // Fewer than eight bytes left: byte by byte.
+    while let Some(&c) = b.get(at) {
+        if c == b'"' || c == b'\\' || !(0x20..0x7f).contains(&c) {
+            return at;
+        }
+        at += 1;
+    }
+    at
+}
+
+/// The end of an integer literal starting at `at` by the scanner's rule (`0` or
+/// `-?[1-9][0-9]*`, no `-0`, at most [`MAX_FAST_INT_DIGITS`] digits); `None` if there is
+/// none. The caller decides what may follow (the scanner refuses `.`, `e`, `E` and a
+/// digit after a leading zero). Shared with the line shapes ([`super::shape`]).
+#[inline]
+pub(super) fn int_end(b: &[u8], mut at: usize) -> Option<usize> {
+    if b.get(at) == Some(&b'-') {
+        at += 1;
+        // `-0` is written `0`; a lone `-` is not JSON.
+        if !matches!(b.get(at), Some(b'1'..=b'9')) {
+            return None;
+        }
+    }
+    let start = at;
+    match b.get(at)? {
+        b'0' => at += 1,
+        b'1'..=b'9' => {
+            while matches!(b.get(at), Some(b'0'..=b'9')) {
+                at += 1;
+            }
+        }
+        _ => return None,
+    }
+    (at - start <= MAX_FAST_INT_DIGITS).then_some(at)
+}
+
 struct Scanner<'a> {
     b: &'a [u8],
     i: usize,
@@ -294,26 +355,7 @@ impl<'a> Scanner<'a> {
     }
 
     fn int(&mut self) -> Option<()> {
-        if self.peek() == Some(b'-') {
-            self.i += 1;
-            // `-0` is written `0`; a lone `-` is not JSON.
-            if !matches!(self.peek(), Some(b'1'..=b'9')) {
-                return None;
-            }
-        }
-        let start = self.i;
-        match self.peek()? {
-            b'0' => self.i += 1,
-            b'1'..=b'9' => {
-                while matches!(self.peek(), Some(b'0'..=b'9')) {
-                    self.i += 1;
-                }
-            }
-            _ => return None,
-        }
-        if self.i - start > MAX_FAST_INT_DIGITS {
-            return None;
-        }
+        self.i = int_end(self.b, self.i)?;
         // A fraction, an exponent or a leading zero followed by digits: not sure.
         if matches!(self.peek(), Some(b'.' | b'e' | b'E' | b'0'..=b'9')) {
             return None;
@@ -343,38 +385,8 @@ impl<'a> Scanner<'a> {
         if self.peek() != Some(b'"') {
             return None;
         }
-        let b = self.b;
         let start = self.i + 1;
-        let mut i = start;
-        // Sixteen bytes at a time while none is special, then eight at a time; the
-        // lowest flag of `escape_mask8` is the exact first special byte, which ends
-        // the string if it is the closing quote and makes the scan unsure otherwise.
-        while let Some(w) = b.get(i..i + 16) {
-            let (lo, hi) = w.split_at(8);
-            let lo = u64::from_le_bytes(lo.try_into().ok()?);
-            let hi = u64::from_le_bytes(hi.try_into().ok()?);
-            if (super::escape_mask8(lo, true) | super::escape_mask8(hi, true)) != 0 {
-                break;
-            }
-            i += 16;
-        }
-        while let Some(w) = b.get(i..i + 8) {
-            let m = super::escape_mask8(u64::from_le_bytes(w.try_into().ok()?), true);
-            if m != 0 {
-                return self.close(start, i + (m.trailing_zeros() / 8) as usize);
-            }
-            i += 8;
-        }
-        // Fewer than eight bytes left in the line: the first special byte, byte by byte
-        // (the closing quote ends the string; an escape, control, DEL or non-ASCII byte
-        // makes the scan unsure).
-        loop {
-            let c = *b.get(i)?;
-            if c == b'"' || c == b'\\' || !(0x20..0x7f).contains(&c) {
-                return self.close(start, i);
-            }
-            i += 1;
-        }
+        self.close(start, plain_end(self.b, start))
     }
 
     /// Ends the string that began at `start` (after its opening quote) if the special

@@ -35,7 +35,7 @@
 //! answer never depends on what was learned before. The differential tests below and
 //! the `jsonl_canon` fuzz target check that the cache answers exactly as the scanner.
 
-use super::fast::{members_all_hex, Member, Members, MAX_FAST_INT_DIGITS};
+use super::fast::{int_end, members_all_hex, plain_end, Member, Members};
 use crate::crypto::hash::parse_hex32_bytes;
 
 /// Shapes kept per cache. A new shape goes first and a full cache drops its last one,
@@ -53,8 +53,10 @@ pub const MAX_SLOTS: usize = 48;
 enum Slot {
     /// A string's bytes (between its quotes).
     Str,
-    /// A string of exactly 64 lowercase hex digits (between its quotes).
-    Hex,
+    /// A string of exactly 64 lowercase hex digits (between its quotes); `Some(k)` if it
+    /// is the value of wanted key `k` whose digest the cache decodes (checked and decoded
+    /// in one pass).
+    Hex(Option<u8>),
     /// An integer.
     Int,
 }
@@ -93,6 +95,8 @@ struct Shape<const N: usize> {
     members: [MemberPos; N],
     count: usize,
     flat: bool,
+    /// The cache's digest mask (as for [`members_all_hex`]).
+    hex: u64,
     /// Lines this shape answered (the cache keeps the most used first).
     hits: u32,
 }
@@ -124,7 +128,7 @@ impl<'k, const N: usize> Shapes<'k, N> {
     /// when the scanner is sure of it).
     pub fn members_all_hex(&mut self, line: &[u8]) -> Option<Members<N>> {
         for k in 0..self.shapes.len() {
-            if let Some(m) = self.shapes[k].matches(line, self.hex) {
+            if let Some(m) = self.shapes[k].matches(line) {
                 let s = &mut self.shapes[k];
                 s.hits = s.hits.saturating_add(1);
                 // Most used first: a shape moves up past one used less. (Moving the
@@ -138,7 +142,7 @@ impl<'k, const N: usize> Shapes<'k, N> {
         }
         let m = members_all_hex(line, self.keys, self.hex)?;
         if self.learned < MAX_LEARNED {
-            if let Some(s) = Shape::learn(line, &m) {
+            if let Some(s) = Shape::learn(line, &m, self.hex) {
                 self.learned += 1;
                 if self.shapes.len() == MAX_SHAPES {
                     self.shapes.pop();
@@ -174,27 +178,6 @@ fn lit_at(line: &[u8], at: usize, lit: &[u8]) -> bool {
     i == n || word(w, n - 8) == word(lit, n - 8)
 }
 
-/// The end of a string slot starting at `at`: the first byte the scanner treats as
-/// special (or the end of the line). Only the literal after the slot decides whether
-/// that byte is the closing quote.
-#[inline]
-fn str_end(line: &[u8], mut at: usize) -> usize {
-    while let Some(w) = line.get(at..at + 8) {
-        let m = super::escape_mask8(u64::from_le_bytes(w.try_into().unwrap_or([0; 8])), true);
-        if m != 0 {
-            return at + (m.trailing_zeros() / 8) as usize;
-        }
-        at += 8;
-    }
-    while let Some(&c) = line.get(at) {
-        if c == b'"' || c == b'\\' || !(0x20..0x7f).contains(&c) {
-            return at;
-        }
-        at += 1;
-    }
-    at
-}
-
 /// True if `d` is 64 lowercase hex digits (all tested, no early exit, so the loop
 /// vectorises).
 #[inline]
@@ -204,34 +187,11 @@ fn all_hex(d: &[u8; 64]) -> bool {
     })
 }
 
-/// The end of an integer slot starting at `at` by the scanner's rule; `None` if there is
-/// no integer there or it is too long. (The literal after the slot, which begins with
-/// `,`, `}` or `]`, rules out a fraction, an exponent or more digits.)
-#[inline]
-fn int_end(line: &[u8], mut at: usize) -> Option<usize> {
-    if line.get(at) == Some(&b'-') {
-        at += 1;
-        if !matches!(line.get(at), Some(b'1'..=b'9')) {
-            return None;
-        }
-    }
-    let start = at;
-    match line.get(at)? {
-        b'0' => at += 1,
-        b'1'..=b'9' => {
-            while matches!(line.get(at), Some(b'0'..=b'9')) {
-                at += 1;
-            }
-        }
-        _ => return None,
-    }
-    (at - start <= MAX_FAST_INT_DIGITS).then_some(at)
-}
-
 impl<const N: usize> Shape<N> {
     /// The shape of `line`, which the scanner was sure of with members `m` (all wanted
-    /// keys present); `None` if it has more than [`MAX_SLOTS`] slots.
-    fn learn(line: &[u8], m: &Members<N>) -> Option<Self> {
+    /// keys present) for digest mask `hex`; `None` if it has more than [`MAX_SLOTS`]
+    /// slots.
+    fn learn(line: &[u8], m: &Members<N>, hex: u64) -> Option<Self> {
         let mut segs = Vec::new();
         // Per container entered: true for an object.
         let mut stack: Vec<bool> = Vec::new();
@@ -271,7 +231,7 @@ impl<const N: usize> Shape<N> {
                     }
                     let body = &line[i + 1..close];
                     let slot = match <&[u8; 64]>::try_from(body) {
-                        Ok(d) if all_hex(d) => Slot::Hex,
+                        Ok(d) if all_hex(d) => Slot::Hex(None),
                         _ => Slot::Str,
                     };
                     segs.push(Seg {
@@ -304,8 +264,10 @@ impl<const N: usize> Shape<N> {
             end: u32::try_from(line.len()).ok()?,
             slot: None,
         });
-        // A position of the learned line inside a literal (or at the end of one that a
-        // slot follows, which is the start of the next literal after an integer).
+        // A position of the learned line as (literal, offset): every member's start,
+        // and its end, lies in a literal or at the end of the line; so does the start
+        // of a value, except an integer's, which is the start of its slot
+        // ([`slot_start`]).
         let pos = |p: usize| -> Option<Pos> {
             let k = segs
                 .iter()
@@ -330,19 +292,38 @@ impl<const N: usize> Shape<N> {
                 end: pos(f.end)?,
             };
         }
+        // A digest slot that is the value of a key whose digest is wanted decodes it
+        // (its opening quote ends the literal before the slot).
+        for (k, mp) in members
+            .iter()
+            .enumerate()
+            .filter(|(k, _)| *k < 64 && hex & (1 << k) != 0)
+        {
+            let seg = &mut segs[usize::from(mp.value_start.seg)];
+            if mp.value_start.off + 1 == seg.end - seg.start && seg.slot == Some(Slot::Hex(None)) {
+                seg.slot = Some(Slot::Hex(Some(u8::try_from(k).ok()?)));
+            }
+        }
         Some(Shape {
             text: line.to_vec(),
             segs,
             members,
             count: m.count,
             flat: m.flat,
+            hex,
             hits: 0,
         })
     }
 
     /// The members of `line` if it matches this shape (see the module documentation).
     #[inline]
-    fn matches(&self, line: &[u8], hex: u64) -> Option<Members<N>> {
+    fn matches(&self, line: &[u8]) -> Option<Members<N>> {
+        let mut out = Members {
+            found: [None; N],
+            count: self.count,
+            flat: self.flat,
+            hex: [None; N],
+        };
         // Where each literal starts in `line`.
         let mut at = [0usize; MAX_SLOTS + 1];
         let mut p = 0;
@@ -355,11 +336,14 @@ impl<const N: usize> Shape<N> {
             p += lit.len();
             match s.slot {
                 None => {}
-                Some(Slot::Str) => p = str_end(line, p),
-                Some(Slot::Hex) => {
+                Some(Slot::Str) => p = plain_end(line, p),
+                Some(Slot::Hex(decode)) => {
                     let d: &[u8; 64] = line.get(p..p + 64)?.try_into().ok()?;
-                    if !all_hex(d) {
-                        return None;
+                    match decode {
+                        // Decoding checks the digits too: not hex, not this shape.
+                        Some(k) => out.hex[usize::from(k)] = Some(parse_hex32_bytes(d)?),
+                        None if all_hex(d) => {}
+                        None => return None,
                     }
                     p += 64;
                 }
@@ -370,19 +354,15 @@ impl<const N: usize> Shape<N> {
             return None;
         }
         let place = |q: Pos| at[q.seg as usize] + q.off as usize;
-        let mut out = Members {
-            found: [None; N],
-            count: self.count,
-            flat: self.flat,
-            hex: [None; N],
-        };
         for (k, mp) in self.members.iter().enumerate() {
             let f = Member {
                 start: place(mp.start),
                 value_start: place(mp.value_start),
                 end: place(mp.end),
             };
-            if k < 64 && hex & (1 << k) != 0 {
+            // A wanted digest not decoded in its slot (a string slot): decoded here if
+            // the string is 64 lowercase hex digits, as the scanner does.
+            if k < 64 && self.hex & (1 << k) != 0 && out.hex[k].is_none() {
                 out.hex[k] = f.str_bytes(line).and_then(parse_hex32_bytes);
             }
             out.found[k] = Some(f);
@@ -428,7 +408,7 @@ mod tests {
             for l in learned {
                 let _ = c.members_all_hex(l);
             }
-            hit |= c.shapes.iter().any(|s| s.matches(line, mask).is_some());
+            hit |= c.shapes.iter().any(|s| s.matches(line).is_some());
             let want = answer(members_all_hex(line, &KEYS, mask));
             assert_eq!(
                 answer(c.members_all_hex(line)),
@@ -596,6 +576,9 @@ mod tests {
             br#"{"a":"x","data":{"k":3,"p":["0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"]},"event_hash":"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef","leaf_hash":null,"seq":1234567890123456}"#,
             br#"{"a":"x","data":{"k":3,"p":["0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"]},"event_hash":"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef","leaf_hash":null,"seq":-12} "#,
             br#"{"a":"x","data":{"k":3,"p":["0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"]},"event_hash":"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef","leaf_hash":nul,"seq":-12}"#,
+            // A decoded digest slot (`event_hash`, masks 0b1111 and 0b0110) refuses a
+            // digit outside 0-9a-f as the checking slot does.
+            br#"{"a":"x","data":{"k":3,"p":["0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"]},"event_hash":"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdeg","leaf_hash":null,"seq":-12}"#,
         ] {
             assert!(!same_as_scan(&[a], bad), "{}", String::from_utf8_lossy(bad));
         }
@@ -626,22 +609,21 @@ mod tests {
             o.insert(format!("k{i:02}"), "v");
             line(&Value::Object(o))
         };
-        let kept =
-            |c: &Shapes<'_, 4>, i| c.shapes.iter().any(|s| s.matches(&shape(i), 0).is_some());
+        let kept = |c: &Shapes<'_, 4>, i| c.shapes.iter().any(|s| s.matches(&shape(i)).is_some());
         let mut c = Shapes::new(&KEYS, 0);
         for i in 0..MAX_SHAPES + 3 {
             assert!(c.members_all_hex(&shape(i)).is_some());
         }
         assert_eq!(c.shapes.len(), MAX_SHAPES);
         // The last learned is first; the oldest were dropped.
-        assert!(c.shapes[0].matches(&shape(MAX_SHAPES + 2), 0).is_some());
+        assert!(c.shapes[0].matches(&shape(MAX_SHAPES + 2)).is_some());
         assert!(!kept(&c, 0) && kept(&c, 3));
         // A shape used more than those before it moves to the front.
         let used = shape(5);
         for _ in 0..MAX_SHAPES {
             assert!(c.members_all_hex(&used).is_some());
         }
-        assert!(c.shapes[0].matches(&used, 0).is_some());
+        assert!(c.shapes[0].matches(&used).is_some());
         // Two new shapes taking turns are both kept, beside much used old ones.
         let mut c = Shapes::new(&KEYS, 0);
         for i in 0..MAX_SHAPES {

@@ -228,6 +228,12 @@ impl Report {
         self.facts.extend(other.facts);
     }
 
+    /// True if nothing was recorded: no finding, no suppressed count, no fact (nothing
+    /// that [`Report::absorb`] would carry over).
+    pub fn is_empty(&self) -> bool {
+        self.findings.is_empty() && self.suppressed.is_empty() && self.facts.is_empty()
+    }
+
     /// All recorded findings, in the order checks ran.
     pub fn findings(&self) -> &[Finding] {
         &self.findings
