@@ -11,7 +11,8 @@
 # and exits 1 if any target found a crash (or failed to build).
 #
 # Works on the stable toolchain: RUSTC_BOOTSTRAP=1 lets stable rustc accept the -Z
-# flags cargo-fuzz passes. Sanitizer: none by default (evv is #![forbid(unsafe_code)];
+# flags cargo-fuzz passes. Sanitizer: none by default (evv denies unsafe code but for
+# one call into its SHA-NI kernel, crypto::lanes, whose memory access is safe Rust;
 # coverage-guided fuzzing without ASan runs about twice as many executions); set
 # FUZZ_SANITIZER=address to use AddressSanitizer (its runtime ships with stable).
 # Overflow checks and debug assertions are on either way (cargo fuzz's default).

@@ -13,8 +13,9 @@ use super::grammar::{EventType, Grammar};
 use super::Code;
 use crate::canon::shape::Shapes;
 use crate::canon::{self, Dialect, Object, Value};
-use crate::container::lines::MAX_LINE;
+use crate::container::lines::{LineMeta, MAX_LINE};
 use crate::crypto::hash::parse_hex32_bytes;
+use crate::crypto::lanes;
 use crate::verdict::{Report, Subject, MAX_FINDINGS_PER_CODE};
 
 /// Path of the trace chain.
@@ -84,22 +85,16 @@ impl ChainVerifier {
     }
 
     /// Reads the whole chain from `r`. Lines are parsed and hashed in batches on the
-    /// rayon pool ([`prepare`]); the checks that link an event to the ones before it
-    /// run on this thread in line order ([`ChainVerifier::event`]), so the findings are
-    /// the same for any number of threads.
+    /// rayon pool ([`prepare_lines`]); the checks that link an event to the ones before it
+    /// run one event at a time in line order ([`ChainVerifier::event`]), so the findings
+    /// are the same for any number of threads.
     pub fn stream(&mut self, r: &mut dyn Read, report: &mut Report) -> std::io::Result<()> {
         let dialects: Vec<Dialect> = self.tallies.iter().map(|t| t.dialect).collect();
-        crate::container::lines::pipeline_with(
+        crate::container::lines::pipeline_chunks(
             r,
             MAX_LINE,
             || Shapes::new(&EVENT_KEYS, EVENT_HEX_MASK),
-            |shapes, line, meta| {
-                if meta.too_long {
-                    Prepared::Unusable(Code::TraceLineInvalid.into(), String::new())
-                } else {
-                    prepare(shapes, line, &dialects)
-                }
-            },
+            |shapes, chunk, out| prepare_lines(shapes, chunk.iter(), &dialects, out),
             |line, meta, p| {
                 let subj = || Subject::file(TRACE_PATH).line(meta.no);
                 if meta.too_long {
@@ -154,8 +149,8 @@ impl ChainVerifier {
                     return;
                 };
                 // Most events repeat the first event's trace_id: its answer is reused.
-                let uuid = match &self.summary.trace_id {
-                    Some(t) if t.as_bytes() == trace_id => self.trace_id_uuid,
+                let uuid = match same_id(&self.summary.trace_id, trace_id) {
+                    Some(true) => self.trace_id_uuid,
                     _ => fields::is_uuid_bytes(trace_id),
                 };
                 (f.seq, trace_id, uuid, ty, f.prev_hash, f.event_hash, None)
@@ -239,7 +234,7 @@ impl ChainVerifier {
                 self.summary.trace_id = Some(String::from_utf8_lossy(trace_id).into_owned());
                 self.trace_id_uuid = uuid;
             }
-            Some(t) if t.as_bytes() != trace_id => report.fail(
+            Some(t) if same_id(&self.summary.trace_id, trace_id) == Some(false) => report.fail(
                 Code::TraceIdMismatch,
                 subj().field("trace_id"),
                 format!(
@@ -345,6 +340,15 @@ enum Prepared {
     Fast(FastEvent),
 }
 
+/// Whether `id` is the first event's trace_id (`None` before the first event). The
+/// ids are short (a UUID is 36 bytes): compared inline, which is cheaper per event
+/// than a library call.
+#[inline]
+fn same_id(first: &Option<String>, id: &[u8]) -> Option<bool> {
+    let t = first.as_ref()?.as_bytes();
+    Some(t.len() == id.len() && t.iter().zip(id).fold(true, |eq, (a, b)| eq & (a == b)))
+}
+
 /// A byte range `start..end` of the line.
 type LineSpan = (u32, u32);
 
@@ -382,13 +386,17 @@ struct Event {
     hashes: [HashFailure; 3],
 }
 
-/// Parses one line and recomputes its event hash under each of `dialects` (`shapes`
-/// only speeds up the fast path's scan).
+/// [`prepare_lines`] for one line (the tests' reference of what each line gets).
+#[cfg(test)]
 fn prepare(shapes: &mut EventShapes, line: &[u8], dialects: &[Dialect]) -> Prepared {
-    match prepare_fast(shapes, line) {
-        Some(e) => Prepared::Fast(e),
-        None => prepare_tree(line, dialects),
-    }
+    let meta = LineMeta {
+        no: 1,
+        terminated: true,
+        too_long: false,
+    };
+    let mut out = Vec::new();
+    prepare_lines(shapes, std::iter::once((line, meta)), dialects, &mut out);
+    out.pop().expect("one result per line")
 }
 
 /// The top-level members of an event, in canonical (sorted) order.
@@ -409,13 +417,65 @@ pub const EVENT_HEX_MASK: u64 = 0b110;
 /// The shape cache of the event scan ([`EVENT_KEYS`], [`EVENT_HEX_MASK`]).
 type EventShapes = Shapes<'static, 7>;
 
-/// [`prepare`] without building the line's tree, for a line that is certainly
-/// canonical in every dialect ([`canon::fast`]), whose fields are all well-formed and
-/// whose `event_hash` matches: the canonical bytes without `event_hash` are then the
-/// line with that member cut out, whatever the dialect. `None` (take the tree path,
-/// which reports exactly as before) on any doubt or any failure, so this returns only
-/// what [`prepare_tree`] would return for the line.
+/// Parses consecutive lines and recomputes each event hash under each of `dialects`,
+/// one result per line pushed to `out` (`shapes` only speeds up the fast path's scan).
+/// Each line is scanned ([`scan_fast`]), then the preimages of the lines the fast path
+/// took are hashed two at a time ([`lanes::sha256_each`]); a line whose `event_hash`
+/// does not match, and every line the scan declined, takes the tree path
+/// ([`prepare_tree`]), which reports exactly as the fast path would have. A line's
+/// result depends on that line alone.
+fn prepare_lines<'l>(
+    shapes: &mut EventShapes,
+    lines: impl Iterator<Item = (&'l [u8], LineMeta)>,
+    dialects: &[Dialect],
+    out: &mut Vec<Prepared>,
+) {
+    let first = out.len();
+    // Per line the fast path took: its index in `out`, its line and its preimage.
+    let mut fast: Vec<(usize, &'l [u8])> = Vec::new();
+    let mut preimages: Vec<[&'l [u8]; 2]> = Vec::new();
+    for (line, meta) in lines {
+        if meta.too_long {
+            out.push(Prepared::Unusable(
+                Code::TraceLineInvalid.into(),
+                String::new(),
+            ));
+            continue;
+        }
+        match scan_fast(shapes, line) {
+            Some((e, pre)) => {
+                fast.push((out.len(), line));
+                preimages.push(pre);
+                out.push(Prepared::Fast(e));
+            }
+            None => out.push(prepare_tree(line, dialects)),
+        }
+    }
+    let mut digests = Vec::with_capacity(preimages.len());
+    lanes::sha256_each(&preimages, &mut digests);
+    for ((i, line), d) in fast.into_iter().zip(digests) {
+        debug_assert!(i >= first);
+        if matches!(&out[i], Prepared::Fast(e) if e.event_hash != d) {
+            out[i] = prepare_tree(line, dialects);
+        }
+    }
+}
+
+/// The fast path alone, one line at a time (for the tests).
+#[cfg(test)]
 fn prepare_fast(shapes: &mut EventShapes, line: &[u8]) -> Option<FastEvent> {
+    let (e, pre) = scan_fast(shapes, line)?;
+    (crate::crypto::hash::sha256(&pre.concat()) == e.event_hash).then_some(e)
+}
+
+/// The fast path of [`prepare_lines`], without building the line's tree, for a line
+/// that is certainly canonical in every dialect ([`canon::fast`]) and whose fields are
+/// all well-formed: the event, and the two pieces of the line whose concatenation
+/// must hash to its `event_hash` (the canonical bytes without `event_hash` are then the
+/// line with that member cut out, whatever the dialect). `None` (take the tree path,
+/// which reports exactly as before) on any doubt or any failure; with a matching hash
+/// this returns only what [`prepare_tree`] would return for the line.
+fn scan_fast<'l>(shapes: &mut EventShapes, line: &'l [u8]) -> Option<(FastEvent, [&'l [u8]; 2])> {
     let m = shapes.members_all_hex(line)?;
     let [data, event_hash, prev_hash, seq, trace_id_m, ts, ty_m] = m.found;
     let (data, event_hash_m, trace_id_m, ty_m) = (data?, event_hash?, trace_id_m?, ty_m?);
@@ -436,9 +496,6 @@ fn prepare_fast(shapes: &mut EventShapes, line: &[u8]) -> Option<FastEvent> {
         Some(h) => h,
         None => parse_hex32_bytes(event_hash_m.str_bytes(line)?)?,
     };
-    if m.sha256_without(line, &event_hash_m) != event_hash {
-        return None;
-    }
     // The string's bytes without its quotes.
     let span = |mm: &canon::fast::Member| -> Option<LineSpan> {
         Some((
@@ -450,16 +507,19 @@ fn prepare_fast(shapes: &mut EventShapes, line: &[u8]) -> Option<FastEvent> {
         Some(t) => Ok(t),
         None => Err(span(&ty_m)?),
     };
-    Some(FastEvent {
-        seq,
-        trace_id: span(&trace_id_m)?,
-        ty,
-        prev_hash,
-        event_hash,
-    })
+    Some((
+        FastEvent {
+            seq,
+            trace_id: span(&trace_id_m)?,
+            ty,
+            prev_hash,
+            event_hash,
+        },
+        m.without(line, &event_hash_m),
+    ))
 }
 
-/// [`prepare`] by the general path: parse the line into a tree, check the fields,
+/// [`prepare_lines`] by the general path: parse the line into a tree, check the fields,
 /// re-serialise the event without `event_hash` in each dialect and hash it.
 fn prepare_tree(line: &[u8], dialects: &[Dialect]) -> Prepared {
     let v = match canon::parse(line) {

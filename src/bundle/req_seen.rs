@@ -9,7 +9,9 @@ use super::privacy;
 use super::Code;
 use crate::canon::shape::Shapes;
 use crate::canon::{self, Dialect, Object, Value};
-use crate::container::lines::{pipeline_with, LineMeta, MAX_LINE};
+use crate::container::lines::{pipeline_chunks, LineMeta, MAX_LINE};
+use crate::crypto::hash::is_hex64_bytes;
+use crate::crypto::lanes;
 use crate::crypto::merkle::{self, RootBuilder};
 use crate::crypto::sig::Alg;
 use crate::crypto::trust::{check_signature, SigCheck, TrustStore};
@@ -30,10 +32,12 @@ pub const ENTRY_FIELDS: [&str; 8] = [
     "request_sha256",
     "trace_id_sha256",
 ];
-/// The [`ENTRY_FIELDS`] that are digests (64 lowercase hex digits), as the bit mask of
-/// `canon::fast::members_all_hex`: `client_sha256`, `leaf_hash`, `request_sha256` and
-/// `trace_id_sha256` (keys 0, 4, 6 and 7).
-pub const ENTRY_HEX_MASK: u64 = 0b1101_0001;
+/// The [`ENTRY_FIELDS`] whose digests (64 lowercase hex digits) the scan decodes, as
+/// the bit mask of `canon::fast::members_all_hex`: `leaf_hash` (key 4), the Merkle
+/// leaf's value. The other digests (`client_sha256`, `request_sha256`,
+/// `trace_id_sha256`) need only be well-formed, which is cheaper to check than to
+/// decode.
+pub const ENTRY_HEX_MASK: u64 = 0b1_0000;
 
 /// The shape cache of the entry scan ([`ENTRY_FIELDS`], [`ENTRY_HEX_MASK`]).
 type EntryShapes = Shapes<'static, 8>;
@@ -188,20 +192,65 @@ fn boxed(report: Report) -> Option<Box<Report>> {
     (!report.is_empty()).then(|| Box::new(report))
 }
 
-/// Checks one ledger line (everything but the Merkle accumulation, which needs the
-/// lines in order); `shapes` only speeds up the fast path's scan.
-fn ledger_line(
+/// Checks consecutive ledger lines (everything but the Merkle accumulation, which
+/// needs the lines in order), one result per line pushed to `out`; `shapes` only
+/// speeds up the fast path's scan. Each line is scanned ([`ledger_scan_fast`]), then
+/// the `leaf_hash` preimages of the lines the fast path took are hashed two at a time
+/// ([`lanes::sha256_each`]), and so are the Merkle leaves of those that matched; a
+/// line whose `leaf_hash` does not match, and every line the scan declined, takes the
+/// tree path ([`ledger_line_with`] without a cache), which reports exactly as the fast
+/// path would have. A line's result depends on that line alone.
+fn ledger_lines<'l>(
     shapes: &mut EntryShapes,
     hour: &str,
     path: &str,
-    line: &[u8],
-    meta: LineMeta,
-) -> LedgerLine {
-    ledger_line_with(Some(shapes), hour, path, line, meta)
+    lines: impl Iterator<Item = (&'l [u8], LineMeta)>,
+    out: &mut Vec<LedgerLine>,
+) {
+    // Per line the fast path took: its index in `out`, its line and meta, and the
+    // leaf_hash it states; with its preimage.
+    let mut fast: Vec<(usize, &'l [u8], LineMeta, [u8; 32])> = Vec::new();
+    let mut preimages: Vec<[&'l [u8]; 2]> = Vec::new();
+    let hour_ok = fields::is_hour(hour);
+    for (line, meta) in lines {
+        if meta.terminated && !meta.too_long {
+            if let Some((leaf_hash, pre)) =
+                ledger_scan_fast(shapes, hour, hour_ok, meta.no - 1, line)
+            {
+                fast.push((out.len(), line, meta, leaf_hash));
+                preimages.push(pre);
+                out.push(LedgerLine {
+                    findings: None,
+                    bad: false,
+                    leaf: None,
+                });
+                continue;
+            }
+        }
+        out.push(ledger_line_with(None, hour, path, line, meta));
+    }
+    let mut digests = Vec::with_capacity(preimages.len());
+    lanes::sha256_each(&preimages, &mut digests);
+    let mut matched = Vec::with_capacity(fast.len());
+    for (f, d) in fast.iter().zip(digests) {
+        if d == f.3 {
+            matched.push(f);
+        } else {
+            out[f.0] = ledger_line_with(None, hour, path, f.1, f.2);
+        }
+    }
+    // RFC 9162 leaves: SHA-256(0x00 || leaf_hash).
+    let leaves: Vec<[&[u8]; 2]> = matched.iter().map(|f| [&[0u8][..], &f.3[..]]).collect();
+    let mut hashes = Vec::with_capacity(leaves.len());
+    lanes::sha256_each(&leaves, &mut hashes);
+    for (f, h) in matched.into_iter().zip(hashes) {
+        out[f.0].leaf = Some(h);
+    }
 }
 
-/// [`ledger_line`], with the fast path for canonical lines switched on (`Some` cache)
-/// or off (`None`, only in the tests that compare the two).
+/// One ledger line on its own: by the tree path (`None`, for the lines that
+/// [`ledger_lines`] does not take by its fast path), or with the fast path for
+/// canonical lines first (`Some` cache, in the tests that compare the two).
 fn ledger_line_with(
     shapes: Option<&mut EntryShapes>,
     hour: &str,
@@ -276,38 +325,51 @@ fn ledger_line_with(
     }
 }
 
-/// The fast path of [`ledger_line`] for an entry that passes every check: the line is
-/// certainly canonical in every dialect ([`canon::fast`]), has exactly the entry fields,
-/// all scalars, none of them raw content, with valid values, the expected `index` and
-/// `hour`, and a `leaf_hash` equal to SHA-256 of the line without that member (its
-/// canonicaljson preimage). Returns the leaf hash; `None` on any doubt or failure, so
-/// that the tree path reports exactly as before.
+/// The fast path of [`ledger_line_with`] for an entry that passes every check: the
+/// line is [`ledger_scan_fast`]'s, and its `leaf_hash` is SHA-256 of the preimage that
+/// returns. Returns the leaf hash; `None` on any doubt or failure.
 fn ledger_line_fast(
     shapes: &mut EntryShapes,
     hour: &str,
     index: u64,
     line: &[u8],
 ) -> Option<[u8; 32]> {
+    let (leaf_hash, pre) = ledger_scan_fast(shapes, hour, fields::is_hour(hour), index, line)?;
+    (crate::crypto::hash::sha256(&pre.concat()) == leaf_hash).then_some(leaf_hash)
+}
+
+/// The fast path of [`ledger_lines`] for an entry that passes every check: the line is
+/// certainly canonical in every dialect ([`canon::fast`]), has exactly the entry fields,
+/// all scalars, none of them raw content, with valid values, the expected `index` and
+/// `hour`. Returns the stated `leaf_hash` and the two pieces of the line without that
+/// member (its canonicaljson preimage), which must hash to it: the caller compares.
+/// `None` on any doubt or failure, so that the tree path reports exactly as before.
+fn ledger_scan_fast<'l>(
+    shapes: &mut EntryShapes,
+    hour: &str,
+    hour_ok: bool,
+    index: u64,
+    line: &'l [u8],
+) -> Option<([u8; 32], [&'l [u8]; 2])> {
     let m = shapes.members_all_hex(line)?;
     if m.count != ENTRY_FIELDS.len() || !m.flat {
         return None;
     }
-    let [_, decision, h, idx, leaf, reason, _, _] = m.found;
+    let [client, decision, h, idx, leaf, reason, request, trace] = m.found;
     let (decision, h, idx, leaf, reason) = (decision?, h?, idx?, leaf?, reason?);
-    // The three digests need only be well-formed: the scan decoded (so checked) them.
-    let [client, _, _, _, leaf_hash, _, request, trace] = m.hex;
-    let (_, leaf_hash, _, _) = (client?, leaf_hash?, request?, trace?);
-    // The privacy scan sees the keys (the fixed entry fields, clean) and the string
-    // values: 64 lowercase hex digits are never raw content to it (`raw_content`), so
-    // only the other strings need the check.
-    for f in [decision, h, reason] {
-        if let Some(s) = f.as_str(line) {
-            if privacy::raw_content(s).is_some() {
-                return None;
-            }
+    let leaf_hash = m.hex[4]?;
+    // The other three digests need only be well-formed.
+    for d in [client, request, trace] {
+        if !is_hex64_bytes(d?.str_bytes(line)?) {
+            return None;
         }
     }
-    if h.str_bytes(line)? != hour.as_bytes() || !fields::is_hour(hour) {
+    // The values are checked against what an entry may hold. Every value that passes
+    // is clean to the privacy scan (`raw_content`; see the test
+    // `values_the_fast_path_accepts_are_clean`): the digests (64 lowercase hex
+    // digits), the hour (11 digits and a `T`), the decisions, null and the denial
+    // reasons (lowercase words joined by `_`); the keys are the fixed entry fields.
+    if !hour_ok || h.str_bytes(line)? != hour.as_bytes() {
         return None;
     }
     let denied = match decision.str_bytes(line)? {
@@ -316,26 +378,30 @@ fn ledger_line_fast(
         _ => return None,
     };
     let reason_ok = if denied {
-        reason.as_str(line).is_some_and(|r| REASONS.contains(&r))
+        reason
+            .str_bytes(line)
+            .is_some_and(|r| REASONS.iter().any(|x| x.as_bytes() == r))
     } else {
         reason.value(line) == b"null"
     };
     if !reason_ok || idx.as_u64(line)? != index || index >= 1 << 53 {
         return None;
     }
-    (m.sha256_without(line, &leaf) == leaf_hash).then_some(leaf_hash)
+    Some((leaf_hash, m.without(line, &leaf)))
 }
 
 /// Streams `payload/req_seen/<hour>.jsonl`: lines are checked in batches on the rayon
-/// pool, and their findings and leaves are taken in line order on this thread.
+/// pool, and their findings and leaves are taken one line at a time in line order.
 pub fn stream_ledger(hour: &str, r: &mut dyn Read, report: &mut Report) -> std::io::Result<Ledger> {
     let path = ledger_path(hour);
     let mut ledger = Ledger::default();
-    pipeline_with(
+    // Leaves go to the tree a group at a time (nodes hashed two at a time).
+    let mut leaves = Vec::with_capacity(merkle::GROUP);
+    pipeline_chunks(
         r,
         MAX_LINE,
         || Shapes::new(&ENTRY_FIELDS, ENTRY_HEX_MASK),
-        |shapes, line, meta| ledger_line(shapes, hour, &path, line, meta),
+        |shapes, chunk, out| ledger_lines(shapes, hour, &path, chunk.iter(), out),
         |_, _, l| {
             if let Some(f) = l.findings {
                 report.absorb(*f);
@@ -344,10 +410,15 @@ pub fn stream_ledger(hour: &str, r: &mut dyn Read, report: &mut Report) -> std::
                 ledger.bad_entries += 1;
             }
             if let Some(h) = l.leaf {
-                ledger.builder.push_leaf_hash(h);
+                leaves.push(h);
+                if leaves.len() == merkle::GROUP {
+                    ledger.builder.push_leaf_hashes(&leaves);
+                    leaves.clear();
+                }
             }
         },
     )?;
+    ledger.builder.push_leaf_hashes(&leaves);
     Ok(ledger)
 }
 
@@ -696,6 +767,30 @@ mod tests {
             );
         }
         ledger_line_fast(&mut shapes(), HOUR, no - 1, line).is_some()
+    }
+
+    /// The fast path skips the privacy scan because every value it accepts is clean
+    /// to it: the fixed strings, and every hour (11 bytes of digits and one `T`: no
+    /// `@`, `.` or `:`, printable, short), tried here for every hour of a year.
+    #[test]
+    fn values_the_fast_path_accepts_are_clean() {
+        for s in ["received", "denied"]
+            .iter()
+            .chain(&REASONS)
+            .chain(&ENTRY_FIELDS)
+        {
+            assert_eq!(privacy::raw_content(s), None, "{s}");
+        }
+        assert_eq!(privacy::raw_content(&"ab".repeat(32)), None);
+        for m in 1..=12 {
+            for d in 1..=31 {
+                for h in 0..24 {
+                    let hour = format!("2026{m:02}{d:02}T{h:02}");
+                    assert!(fields::is_hour(&hour));
+                    assert_eq!(privacy::raw_content(&hour), None, "{hour}");
+                }
+            }
+        }
     }
 
     #[test]

@@ -106,6 +106,17 @@ impl<const N: usize> Members<N> {
     /// member `m`: the line with `m` and one adjacent comma excised. Only meaningful for
     /// the `line` that was scanned and one of its members.
     pub fn sha256_without(&self, line: &[u8], m: &Member) -> [u8; 32] {
+        let [a, b] = self.without(line, m);
+        let mut h = Sha256::new();
+        h.update(a);
+        h.update(b);
+        h.finalize().into()
+    }
+
+    /// The two pieces of the line whose concatenation [`Members::sha256_without`]
+    /// hashes: the line before member `m` and the line after it, one adjacent comma
+    /// excised with the member.
+    pub fn without<'l>(&self, line: &'l [u8], m: &Member) -> [&'l [u8]; 2] {
         let (cut_start, cut_end) = if line.get(m.end) == Some(&b',') {
             // `{..,"k":v,..}` or `{"k":v,..}`: drop the member and the comma after it.
             (m.start, m.end + 1)
@@ -116,10 +127,7 @@ impl<const N: usize> Members<N> {
             // The only member: `{}` remains.
             (m.start, m.end)
         };
-        let mut h = Sha256::new();
-        h.update(&line[..cut_start]);
-        h.update(&line[cut_end..]);
-        h.finalize().into()
+        [&line[..cut_start], &line[cut_end..]]
     }
 }
 

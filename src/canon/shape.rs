@@ -36,7 +36,7 @@
 //! the `jsonl_canon` fuzz target check that the cache answers exactly as the scanner.
 
 use super::fast::{int_end, members_all_hex, plain_end, Member, Members};
-use crate::crypto::hash::parse_hex32_bytes;
+use crate::crypto::hash::{is_hex64_bytes, parse_hex32_bytes};
 
 /// Shapes kept per cache. A new shape goes first and a full cache drops its last one,
 /// so shapes of a new run take the place of those no longer used.
@@ -178,13 +178,10 @@ fn lit_at(line: &[u8], at: usize, lit: &[u8]) -> bool {
     i == n || word(w, n - 8) == word(lit, n - 8)
 }
 
-/// True if `d` is 64 lowercase hex digits (all tested, no early exit, so the loop
-/// vectorises).
+/// True if `d` is 64 lowercase hex digits.
 #[inline]
 fn all_hex(d: &[u8; 64]) -> bool {
-    d.iter().fold(true, |ok, &c| {
-        ok & ((c.wrapping_sub(b'0') < 10) | (c.wrapping_sub(b'a') < 6))
-    })
+    is_hex64_bytes(d)
 }
 
 impl<const N: usize> Shape<N> {

@@ -245,6 +245,37 @@ type Prepared<T> = Vec<(usize, Vec<T>)>;
 /// Lines per unit of work that the threads of [`pipeline`] claim from a batch.
 const CHUNK_LINES: usize = 128;
 
+/// A run of consecutive lines of a batch, handed whole to a chunk preparer
+/// ([`pipeline_chunks`]), so that it can work on several lines at once (such as
+/// hashing their preimages two at a time, [`crate::crypto::lanes`]).
+pub struct Chunk<'b> {
+    batch: &'b Batch,
+    spans: &'b [Span],
+}
+
+impl<'b> Chunk<'b> {
+    /// Number of lines.
+    pub fn len(&self) -> usize {
+        self.spans.len()
+    }
+
+    /// True if the chunk has no line (never, for a chunk handed to a preparer).
+    pub fn is_empty(&self) -> bool {
+        self.spans.is_empty()
+    }
+
+    /// Line `i` of the chunk (its bytes, without `\n`, and where it lies).
+    pub fn line(&self, i: usize) -> (&'b [u8], LineMeta) {
+        let s = &self.spans[i];
+        (self.batch.line(s), s.meta)
+    }
+
+    /// The lines in order.
+    pub fn iter(&self) -> impl Iterator<Item = (&'b [u8], LineMeta)> + '_ {
+        (0..self.len()).map(|i| self.line(i))
+    }
+}
+
 /// The preparation of one batch, shared by the threads that take part in it: each
 /// claims the next chunk of [`CHUNK_LINES`] lines until none is left, so the calling
 /// thread can join in as soon as its own work (reading and applying) is done. (A
@@ -259,7 +290,7 @@ struct Share<'b, T, I, P> {
     done: std::sync::Mutex<Prepared<T>>,
 }
 
-impl<'b, S, T: Send, I: Fn() -> S + Sync, P: Fn(&mut S, &[u8], LineMeta) -> T + Sync>
+impl<'b, S, T: Send, I: Fn() -> S + Sync, P: Fn(&mut S, &Chunk<'_>, &mut Vec<T>) + Sync>
     Share<'b, T, I, P>
 {
     fn new(batch: &'b Batch, init: &'b I, prepare: &'b P) -> Self {
@@ -285,11 +316,19 @@ impl<'b, S, T: Send, I: Fn() -> S + Sync, P: Fn(&mut S, &[u8], LineMeta) -> T + 
                 break;
             }
             let state = state.get_or_insert_with(self.init);
-            let chunk = &lines[start..lines.len().min(start + CHUNK_LINES)];
-            let out = chunk
-                .iter()
-                .map(|l| (self.prepare)(state, self.batch.line(l), l.meta))
-                .collect::<Vec<T>>();
+            let chunk = Chunk {
+                batch: self.batch,
+                spans: &lines[start..lines.len().min(start + CHUNK_LINES)],
+            };
+            let mut out = Vec::with_capacity(chunk.len());
+            (self.prepare)(state, &chunk, &mut out);
+            // A preparer that broke its contract (one result per line) would misalign
+            // every later line with its result: stop the run instead.
+            assert_eq!(
+                out.len(),
+                chunk.len(),
+                "chunk preparer: one result per line"
+            );
             mine.push((k, out));
         }
         if !mine.is_empty() {
@@ -322,8 +361,8 @@ fn apply_batch<T, A: FnMut(&[u8], LineMeta, T)>(b: &Batch, res: Prepared<T>, app
 }
 
 /// How many pool tasks help the calling thread prepare a batch: one per thread of the
-/// pool used (`pool`, else the current one). While the caller reads and applies, the
-/// pool alone prepares; then the caller joins. Measured on 2 cores (BENCHMARKS.md,
+/// pool used (`pool`, else the current one). While the caller reads, the pool alone
+/// applies the previous batch and prepares; then the caller joins. Measured on 2 cores (BENCHMARKS.md,
 /// optimisation 11), this was a few per cent faster than one helper fewer, which
 /// leaves a core idle whenever the caller is descheduled.
 fn helpers(pool: Option<&rayon::ThreadPool>) -> usize {
@@ -334,20 +373,21 @@ fn helpers(pool: Option<&rayon::ThreadPool>) -> usize {
 }
 
 /// Streams the lines of `r` through `prepare` in parallel, in batches of whole lines,
-/// and hands each result with its line to `apply` on the calling thread,
-/// strictly in input order. `prepare` must depend on its line only; everything that
-/// depends on earlier lines belongs in `apply`. The calling thread reads the next batch
-/// and applies the previous one while pool tasks ([`lines_pool`] when the caller is not
-/// in a rayon pool, else the caller's pool) prepare the current one, then joins
-/// them in preparing it ([`Share`]), so at most three batches are held at once whatever
-/// the input size; the results, and so everything `apply` reports, are the same for any
-/// number of threads.
+/// and hands each result with its line to `apply`, strictly in input order and one
+/// call at a time (one batch after the other, on a pool thread or the caller).
+/// `prepare` must depend on its line only; everything that depends on earlier lines
+/// belongs in `apply`. The calling thread reads the next batch while pool tasks
+/// ([`lines_pool`] when the caller is not in a rayon pool, else the caller's pool)
+/// apply the previous one and prepare the current one, then joins them in preparing
+/// it ([`Share`]), so at most three batches are held at once whatever the input size;
+/// the results, and so everything `apply` reports, are the same for any number of
+/// threads.
 pub fn pipeline<R, T, P, A>(r: &mut R, max: usize, prepare: P, apply: A) -> io::Result<()>
 where
     R: Read + ?Sized,
     T: Send,
     P: Fn(&[u8], LineMeta) -> T + Sync,
-    A: FnMut(&[u8], LineMeta, T),
+    A: FnMut(&[u8], LineMeta, T) + Send,
 {
     pipeline_with(r, max, || (), |_, line, meta| prepare(line, meta), apply)
 }
@@ -363,14 +403,44 @@ pub fn pipeline_with<R, S, T, I, P, A>(
     max: usize,
     init: I,
     prepare: P,
-    mut apply: A,
+    apply: A,
 ) -> io::Result<()>
 where
     R: Read + ?Sized,
     T: Send,
     I: Fn() -> S + Sync,
     P: Fn(&mut S, &[u8], LineMeta) -> T + Sync,
-    A: FnMut(&[u8], LineMeta, T),
+    A: FnMut(&[u8], LineMeta, T) + Send,
+{
+    pipeline_chunks(
+        r,
+        max,
+        init,
+        |s: &mut S, c: &Chunk<'_>, out: &mut Vec<T>| {
+            out.extend(c.iter().map(|(line, meta)| prepare(s, line, meta)));
+        },
+        apply,
+    )
+}
+
+/// [`pipeline_with`] with a preparer that takes a [`Chunk`] of consecutive lines at a
+/// time and must push exactly one result per line, in order (the run stops with a
+/// panic otherwise). Its results must depend on each line alone, as for [`pipeline`];
+/// only the work may be shared between the lines of a chunk. Which lines form a chunk
+/// depends on the batch size, never on the number of threads.
+pub fn pipeline_chunks<R, S, T, I, P, A>(
+    r: &mut R,
+    max: usize,
+    init: I,
+    prepare: P,
+    mut apply: A,
+) -> io::Result<()>
+where
+    R: Read + ?Sized,
+    T: Send,
+    I: Fn() -> S + Sync,
+    P: Fn(&mut S, &Chunk<'_>, &mut Vec<T>) + Sync,
+    A: FnMut(&[u8], LineMeta, T) + Send,
 {
     let target = batch_bytes();
     let mut reader = BatchReader {
@@ -397,12 +467,21 @@ where
         let share = Share::new(&cur, init, prepare);
         scope_in(own_pool, |s| {
             let share = &share;
+            // The previous batch is applied by a pool thread (first: a caller outside
+            // the pool queues its tasks in order) while the caller reads the next one:
+            // the caller's own work (reading, and the hashing of the stream that its
+            // reader may do) is the longest share, so it keeps none it can hand over.
+            // Batches are still applied one at a time, in order: each scope ends
+            // before the next begins.
+            if let Some((b, res)) = done.take() {
+                let (apply, spare) = (&mut apply, &mut spare);
+                s.spawn(move |_| {
+                    apply_batch(&b, res, apply);
+                    *spare = b;
+                });
+            }
             for _ in 0..helpers {
                 s.spawn(move |_| share.work());
-            }
-            if let Some((b, res)) = done.take() {
-                apply_batch(&b, res, &mut apply);
-                spare = b;
             }
             more = reader.next_batch(&mut next, target);
             share.work();
@@ -422,8 +501,8 @@ where
 
 /// The pool that prepares lines for a caller outside every rayon pool (the command
 /// line's own thread): one thread fewer than the global pool's (at least one), made
-/// once. The caller works too (reading, hashing the file, applying, and its share of
-/// the chunks), so this keeps the busy threads at the configured number; with the
+/// once. The caller works too (reading, hashing the file, and its share of the
+/// chunks), so this keeps the busy threads at the configured number; with the
 /// global pool beside the caller, an idle pool thread spinning for work took the core
 /// the caller needed (measured on 2 cores: 7% slower; BENCHMARKS.md, optimisation 12).
 /// A caller that is itself a pool thread (batch mode) uses its own pool as before,
@@ -610,6 +689,63 @@ mod tests {
             });
             assert_eq!(got, expected, "{threads} threads");
         }
+    }
+
+    /// A chunk preparer sees consecutive lines with their metadata (the same as line
+    /// by line), and its results reach `apply` in order, from the caller's thread or
+    /// from a pool thread, one call at a time.
+    #[test]
+    fn chunk_preparer_sees_consecutive_lines() {
+        // More lines than a batch holds (`BATCH_LINES`): three batches.
+        let data: Vec<u8> = (0..40_000u32)
+            .flat_map(|i| format!("{i}{}\n", "z".repeat(i as usize % 9)).into_bytes())
+            .collect();
+        let expected = by_lines(&data, 64);
+        for threads in [1, 2, 3] {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap();
+            let run = || {
+                let mut got = Vec::new();
+                pipeline_chunks(
+                    &mut &data[..],
+                    64,
+                    || 0u64,
+                    |seen: &mut u64, c: &Chunk<'_>, out: &mut Vec<(u64, Vec<u8>)>| {
+                        assert!(!c.is_empty() && c.len() <= CHUNK_LINES);
+                        let first = c.line(0).1.no;
+                        for (i, (l, m)) in c.iter().enumerate() {
+                            assert_eq!(m.no, first + i as u64, "consecutive");
+                            *seen += 1;
+                            out.push((m.no, l.to_vec()));
+                        }
+                    },
+                    |l, m, (no, l2)| {
+                        assert_eq!((m.no, l), (no, &l2[..]));
+                        got.push((m.no, m.terminated, m.too_long, l2));
+                    },
+                )
+                .unwrap();
+                got
+            };
+            // Inside a pool (batch mode) and outside every pool (the command line).
+            assert_eq!(pool.install(run), expected, "{threads} threads, in a pool");
+            assert_eq!(run(), expected, "{threads}, outside");
+        }
+    }
+
+    #[test]
+    #[should_panic(expected = "one result per line")]
+    fn chunk_preparer_must_give_one_result_per_line() {
+        let data = b"a\nb\nc\n";
+        let _ = pipeline_chunks(
+            &mut &data[..],
+            64,
+            || (),
+            |_, _c: &Chunk<'_>, out: &mut Vec<u8>| out.push(0),
+            |_, _, _| {},
+        );
     }
 
     #[test]

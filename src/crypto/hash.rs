@@ -73,7 +73,20 @@ pub fn is_lower_hex(s: &str) -> bool {
 
 /// True for 64 lowercase hex digits.
 pub fn is_hex64(s: &str) -> bool {
-    s.len() == 64 && is_lower_hex(s)
+    is_hex64_bytes(s.as_bytes())
+}
+
+/// [`is_hex64`] on bytes. Every byte is tested, with no early exit, so that the test
+/// vectorises: it is cheaper than decoding ([`parse_hex32_bytes`]) when only the
+/// form of a digest matters.
+#[inline]
+pub fn is_hex64_bytes(b: &[u8]) -> bool {
+    let Ok(d) = <&[u8; 64]>::try_from(b) else {
+        return false;
+    };
+    d.iter().fold(true, |ok, &c| {
+        ok & ((c.wrapping_sub(b'0') < 10) | (c.wrapping_sub(b'a') < 6))
+    })
 }
 
 #[cfg(test)]
@@ -119,6 +132,22 @@ mod tests {
     /// Every byte value in every lane of the SWAR words (and in the first and last
     /// word), beside digits that are valid: refused exactly when it is not `0-9a-f`,
     /// and never able to disturb a neighbouring digit's verdict.
+    #[test]
+    fn hex64_every_byte_everywhere() {
+        let good = b"0123456789abcdef".repeat(4);
+        assert!(is_hex64_bytes(&good));
+        assert!(!is_hex64_bytes(&good[1..]));
+        assert!(!is_hex64_bytes(&[good.as_slice(), b"0"].concat()));
+        for pos in 0..64 {
+            for b in 0..=255u8 {
+                let mut s = good.clone();
+                s[pos] = b;
+                let ok = b.is_ascii_digit() || (b'a'..=b'f').contains(&b);
+                assert_eq!(is_hex64_bytes(&s), ok, "byte {b:#04x} at {pos}");
+            }
+        }
+    }
+
     #[test]
     fn parse_hex32_bytes_every_byte_in_every_lane() {
         let good = b"0123456789abcdef".repeat(4);

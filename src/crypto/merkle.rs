@@ -146,6 +146,9 @@ pub fn verify_inclusion(
     Ok(())
 }
 
+/// Leaves folded together by [`RootBuilder::push_leaf_hashes`] (a power of two).
+pub const GROUP: usize = 64;
+
 /// Streaming root computation: push leaves in order, then [`RootBuilder::root`].
 ///
 /// The stack holds the roots of the complete (power-of-two) subtrees the leaves so far
@@ -170,8 +173,47 @@ impl RootBuilder {
     }
 
     /// Appends an already-hashed leaf.
-    pub fn push_leaf_hash(&mut self, mut h: Hash) {
-        let mut height = 0u32;
+    pub fn push_leaf_hash(&mut self, h: Hash) {
+        self.push_subtree(0, h);
+    }
+
+    /// Appends already-hashed leaves, in order: the same tree as pushing them one by
+    /// one. Each run of [`GROUP`] leaves that starts at a multiple of [`GROUP`] is
+    /// folded into its subtree root level by level, the nodes of a level hashed two at
+    /// a time ([`super::lanes`]); the other leaves are pushed one by one.
+    pub fn push_leaf_hashes(&mut self, leaves: &[Hash]) {
+        let mut rest = leaves;
+        while !rest.is_empty() {
+            let aligned = self.count.is_multiple_of(GROUP as u64);
+            if aligned && rest.len() >= GROUP {
+                let (group, tail) = rest.split_at(GROUP);
+                let mut level = group.to_vec();
+                let mut next = Vec::with_capacity(GROUP / 2);
+                while level.len() > 1 {
+                    // Interior nodes: SHA-256(0x01 || left || right).
+                    let mut msgs: [[&[u8]; 3]; GROUP / 2] = [[&[]; 3]; GROUP / 2];
+                    for (m, p) in msgs.iter_mut().zip(level.chunks_exact(2)) {
+                        *m = [&[1u8], &p[0], &p[1]];
+                    }
+                    next.clear();
+                    super::lanes::sha256_each(&msgs[..level.len() / 2], &mut next);
+                    std::mem::swap(&mut level, &mut next);
+                }
+                self.push_subtree(GROUP.trailing_zeros(), level[0]);
+                // The subtree stands for GROUP leaves (push_subtree counted one).
+                self.count += GROUP as u64 - 1;
+                rest = tail;
+            } else {
+                self.push_leaf_hash(rest[0]);
+                rest = &rest[1..];
+            }
+        }
+    }
+
+    /// Pushes the root `h` of a complete subtree of height `height` whose leaves
+    /// start where the leaves so far end (so every subtree held is at least as high),
+    /// merging it with the subtrees of its height on the way up; counts one leaf.
+    fn push_subtree(&mut self, mut height: u32, mut h: Hash) {
         while let Some(&(top_h, ref top)) = self.stack.last() {
             if top_h != height {
                 break;
@@ -216,6 +258,33 @@ impl RootBuilder {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn leaves_in_groups_build_the_same_tree() {
+        let leaves: Vec<Hash> = (0..(3 * GROUP as u32 + 5))
+            .map(|i| leaf_hash(&i.to_be_bytes()))
+            .collect();
+        // Every start (aligned or not) and every length, in one or two calls.
+        for start in [0, 1, 5, GROUP - 1, GROUP, GROUP + 3] {
+            for n in 0..leaves.len() - start {
+                let mut one = RootBuilder::new();
+                let mut many = RootBuilder::new();
+                for l in &leaves[..start] {
+                    one.push_leaf_hash(*l);
+                    many.push_leaf_hash(*l);
+                }
+                for l in &leaves[start..start + n] {
+                    one.push_leaf_hash(*l);
+                }
+                let (a, b) = leaves[start..start + n].split_at(n / 3);
+                many.push_leaf_hashes(a);
+                many.push_leaf_hashes(b);
+                assert_eq!(many.count(), one.count());
+                assert_eq!(many.stack, one.stack, "start {start}, {n} leaves");
+                assert_eq!(many.root(), one.root());
+            }
+        }
+    }
 
     fn h(s: &str) -> Hash {
         let mut o = [0u8; 32];

@@ -3,6 +3,7 @@
 pub mod batch;
 pub mod encoding;
 pub mod hash;
+pub mod lanes;
 pub mod merkle;
 pub mod policy;
 pub mod sig;

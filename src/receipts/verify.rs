@@ -129,7 +129,7 @@ pub fn verify_receipts<R: BufRead>(
 ///
 /// The per-line checks (parse, content, receipt-only scan, both preimage digests) run
 /// on the rayon pool through [`crate::container::lines::pipeline`], in batches of whole
-/// lines, while this thread applies their results to the chain check in line order. So
+/// lines, and their results are applied to the chain check one at a time in line order. So
 /// a few batches at most are in memory, and the findings and their order are those of a
 /// line-by-line run whatever the thread count or batch size.
 pub fn verify_receipts_with<R: BufRead>(
@@ -137,7 +137,7 @@ pub fn verify_receipts_with<R: BufRead>(
     mut reader: R,
     opts: &ReceiptOptions,
     report: &mut Report,
-    sink: &mut dyn FnMut(ReceiptSummary),
+    sink: &mut (dyn FnMut(ReceiptSummary) + Send),
 ) -> io::Result<u64> {
     let lopts = LineOptions {
         allow_hosts: opts.allow_hosts.clone(),
@@ -192,7 +192,7 @@ impl State {
         line: u64,
         c: LineCheck,
         report: &mut Report,
-        sink: &mut dyn FnMut(ReceiptSummary),
+        sink: &mut (dyn FnMut(ReceiptSummary) + Send),
     ) {
         for f in c.findings {
             report.push(f);
