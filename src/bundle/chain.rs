@@ -148,12 +148,9 @@ impl ChainVerifier {
                     self.skip_event();
                     return;
                 };
-                // Most events repeat the first event's trace_id: its answer is reused.
-                let uuid = match same_id(&self.summary.trace_id, trace_id) {
-                    Some(true) => self.trace_id_uuid,
-                    _ => fields::is_uuid_bytes(trace_id),
-                };
-                (f.seq, trace_id, uuid, ty, f.prev_hash, f.event_hash, None)
+                // Whether trace_id is a UUID: below, reusing the first event's
+                // answer when it is the same id (most events).
+                (f.seq, trace_id, None, ty, f.prev_hash, f.event_hash, None)
             }
             Prepared::Event(e) => {
                 boxed = e;
@@ -170,13 +167,19 @@ impl ChainVerifier {
                 (
                     seq,
                     trace_id.as_bytes(),
-                    uuid,
+                    Some(uuid),
                     ty,
                     prev_hash,
                     event_hash,
                     Some(hashes),
                 )
             }
+        };
+        let same_id = same_id(&self.summary.trace_id, trace_id);
+        let uuid = match (uuid, same_id) {
+            (Some(u), _) => u,
+            (None, Some(true)) => self.trace_id_uuid,
+            (None, _) => fields::is_uuid_bytes(trace_id),
         };
         if !uuid {
             report.fail(
@@ -234,7 +237,7 @@ impl ChainVerifier {
                 self.summary.trace_id = Some(String::from_utf8_lossy(trace_id).into_owned());
                 self.trace_id_uuid = uuid;
             }
-            Some(t) if same_id(&self.summary.trace_id, trace_id) == Some(false) => report.fail(
+            Some(t) if same_id == Some(false) => report.fail(
                 Code::TraceIdMismatch,
                 subj().field("trace_id"),
                 format!(
@@ -430,7 +433,6 @@ fn prepare_lines<'l>(
     dialects: &[Dialect],
     out: &mut Vec<Prepared>,
 ) {
-    let first = out.len();
     // Per line the fast path took: its index in `out`, its line and its preimage.
     let mut fast: Vec<(usize, &'l [u8])> = Vec::new();
     let mut preimages: Vec<[&'l [u8]; 2]> = Vec::new();
@@ -454,7 +456,6 @@ fn prepare_lines<'l>(
     let mut digests = Vec::with_capacity(preimages.len());
     lanes::sha256_each(&preimages, &mut digests);
     for ((i, line), d) in fast.into_iter().zip(digests) {
-        debug_assert!(i >= first);
         if matches!(&out[i], Prepared::Fast(e) if e.event_hash != d) {
             out[i] = prepare_tree(line, dialects);
         }
