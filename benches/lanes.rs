@@ -12,7 +12,11 @@ use sha2::{Digest, Sha256};
 
 fn main() {
     let n = 200_000usize;
-    for (name, len) in [("leaf 33 B", 33usize), ("node 65 B", 65), ("event 300 B", 300)] {
+    for (name, len) in [
+        ("leaf 33 B", 33usize),
+        ("node 65 B", 65),
+        ("event 300 B", 300),
+    ] {
         let data: Vec<Vec<u8>> = (0..n)
             .map(|i| (0..len).map(|j| (i * 31 + j * 7) as u8).collect())
             .collect();
