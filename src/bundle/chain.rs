@@ -389,7 +389,9 @@ struct Event {
     hashes: [HashFailure; 3],
 }
 
-/// [`prepare_lines`] for one line (the tests' reference of what each line gets).
+/// [`prepare_lines`] for one line (the tests' reference of what each line gets): run
+/// on the line twice, so that its preimage is hashed in a pair, and the two results
+/// must agree.
 #[cfg(test)]
 fn prepare(shapes: &mut EventShapes, line: &[u8], dialects: &[Dialect]) -> Prepared {
     let meta = LineMeta {
@@ -398,8 +400,17 @@ fn prepare(shapes: &mut EventShapes, line: &[u8], dialects: &[Dialect]) -> Prepa
         too_long: false,
     };
     let mut out = Vec::new();
-    prepare_lines(shapes, std::iter::once((line, meta)), dialects, &mut out);
-    out.pop().expect("one result per line")
+    prepare_lines(
+        shapes,
+        std::iter::repeat_n((line, meta), 2),
+        dialects,
+        &mut out,
+    );
+    assert_eq!(out.len(), 2, "one result per line");
+    let second = out.pop().expect("two results");
+    let first = out.pop().expect("two results");
+    assert_eq!(first, second, "the two copies of one line");
+    first
 }
 
 /// The top-level members of an event, in canonical (sorted) order.

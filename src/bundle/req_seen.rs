@@ -198,7 +198,7 @@ fn boxed(report: Report) -> Option<Box<Report>> {
 /// the `leaf_hash` preimages of the lines the fast path took are hashed two at a time
 /// ([`lanes::sha256_each`]), and so are the Merkle leaves of those that matched; a
 /// line whose `leaf_hash` does not match, and every line the scan declined, takes the
-/// tree path ([`ledger_line_with`] without a cache), which reports exactly as the fast
+/// tree path ([`ledger_line_tree`]), which reports exactly as the fast
 /// path would have. A line's result depends on that line alone.
 fn ledger_lines<'l>(
     shapes: &mut EntryShapes,
@@ -227,7 +227,7 @@ fn ledger_lines<'l>(
                 continue;
             }
         }
-        out.push(ledger_line_with(None, hour, path, line, meta));
+        out.push(ledger_line_tree(hour, path, line, meta));
     }
     let mut digests = Vec::with_capacity(preimages.len());
     lanes::sha256_each(&preimages, &mut digests);
@@ -236,7 +236,7 @@ fn ledger_lines<'l>(
         if d == f.3 {
             matched.push(f);
         } else {
-            out[f.0] = ledger_line_with(None, hour, path, f.1, f.2);
+            out[f.0] = ledger_line_tree(hour, path, f.1, f.2);
         }
     }
     // RFC 9162 leaves: SHA-256(0x00 || leaf_hash).
@@ -248,16 +248,9 @@ fn ledger_lines<'l>(
     }
 }
 
-/// One ledger line on its own: by the tree path (`None`, for the lines that
-/// [`ledger_lines`] does not take by its fast path), or with the fast path for
-/// canonical lines first (`Some` cache, in the tests that compare the two).
-fn ledger_line_with(
-    shapes: Option<&mut EntryShapes>,
-    hour: &str,
-    path: &str,
-    line: &[u8],
-    meta: LineMeta,
-) -> LedgerLine {
+/// One ledger line on its own, by the tree path: the lines that [`ledger_lines`] does
+/// not take by its fast path.
+fn ledger_line_tree(hour: &str, path: &str, line: &[u8], meta: LineMeta) -> LedgerLine {
     let mut report = Report::default();
     let subj = || Subject::file(path).line(meta.no);
     let index = meta.no - 1;
@@ -278,13 +271,6 @@ fn ledger_line_with(
                 leaf: None,
             };
         }
-    }
-    if let Some(leaf_hash) = shapes.and_then(|c| ledger_line_fast(c, hour, index, line)) {
-        return LedgerLine {
-            findings: boxed(report),
-            bad: false,
-            leaf: Some(merkle::leaf_hash(&leaf_hash)),
-        };
     }
     let v = match canon::parse(line) {
         Ok(v) => v,
@@ -325,9 +311,9 @@ fn ledger_line_with(
     }
 }
 
-/// The fast path of [`ledger_line_with`] for an entry that passes every check: the
-/// line is [`ledger_scan_fast`]'s, and its `leaf_hash` is SHA-256 of the preimage that
-/// returns. Returns the leaf hash; `None` on any doubt or failure.
+/// The fast path alone, one line at a time (for the tests): the leaf hash if the line
+/// is [`ledger_scan_fast`]'s and its `leaf_hash` is SHA-256 of the preimage that returns.
+#[cfg(test)]
 fn ledger_line_fast(
     shapes: &mut EntryShapes,
     hour: &str,
@@ -756,15 +742,29 @@ mod tests {
         let path = ledger_path(HOUR);
         let mut warm = shapes();
         let _ = warm.members_all_hex(learned);
-        let tree = ledger_line_with(None, HOUR, &path, line, meta);
+        let tree = ledger_line_tree(HOUR, &path, line, meta);
         for cache in [&mut shapes(), &mut warm] {
-            let fast = ledger_line_with(Some(cache), HOUR, &path, line, meta);
-            assert_eq!(
-                format!("{:?}", (&fast.findings, fast.bad, fast.leaf)),
-                format!("{:?}", (&tree.findings, tree.bad, tree.leaf)),
-                "{}",
-                String::from_utf8_lossy(line)
-            );
+            // The production path, on the line alone and on the line twice (so that
+            // its preimage and leaf are hashed in a pair).
+            for copies in [1, 2] {
+                let mut out = Vec::new();
+                ledger_lines(
+                    cache,
+                    HOUR,
+                    &path,
+                    std::iter::repeat_n((line, meta), copies),
+                    &mut out,
+                );
+                assert_eq!(out.len(), copies);
+                for fast in out {
+                    assert_eq!(
+                        format!("{:?}", (&fast.findings, fast.bad, fast.leaf)),
+                        format!("{:?}", (&tree.findings, tree.bad, tree.leaf)),
+                        "{}",
+                        String::from_utf8_lossy(line)
+                    );
+                }
+            }
         }
         ledger_line_fast(&mut shapes(), HOUR, no - 1, line).is_some()
     }

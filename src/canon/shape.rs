@@ -178,12 +178,6 @@ fn lit_at(line: &[u8], at: usize, lit: &[u8]) -> bool {
     i == n || word(w, n - 8) == word(lit, n - 8)
 }
 
-/// True if `d` is 64 lowercase hex digits.
-#[inline]
-fn all_hex(d: &[u8; 64]) -> bool {
-    is_hex64_bytes(d)
-}
-
 impl<const N: usize> Shape<N> {
     /// The shape of `line`, which the scanner was sure of with members `m` (all wanted
     /// keys present) for digest mask `hex`; `None` if it has more than [`MAX_SLOTS`]
@@ -228,7 +222,7 @@ impl<const N: usize> Shape<N> {
                     }
                     let body = &line[i + 1..close];
                     let slot = match <&[u8; 64]>::try_from(body) {
-                        Ok(d) if all_hex(d) => Slot::Hex(None),
+                        Ok(d) if is_hex64_bytes(d) => Slot::Hex(None),
                         _ => Slot::Str,
                     };
                     segs.push(Seg {
@@ -339,7 +333,7 @@ impl<const N: usize> Shape<N> {
                     match decode {
                         // Decoding checks the digits too: not hex, not this shape.
                         Some(k) => out.hex[usize::from(k)] = Some(parse_hex32_bytes(d)?),
-                        None if all_hex(d) => {}
+                        None if is_hex64_bytes(d) => {}
                         None => return None,
                     }
                     p += 64;
