@@ -9,8 +9,9 @@
 //! never executes anything from the evidence. Format modules are pure functions from
 //! parsed inputs to findings; all I/O lives in [`container`] and [`cli`].
 
-// One function may use `unsafe`: the call into the two-lane SHA-NI kernel
-// (`crypto::lanes`), made only after the CPU was seen to have its instructions.
+// Two functions may use `unsafe`: the call into the two-lane SHA-NI kernel
+// (`crypto::lanes`), made only after the CPU was seen to have its instructions, and
+// the huge-page advice on a whole-file read buffer (`container::whole`).
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
 

@@ -6,6 +6,13 @@
 //! several threads spreads that over the cores. The bytes are those of one sequential
 //! read: if the file changes size while it is read, the parallel read is discarded and
 //! the file is read again sequentially.
+//!
+//! On Linux the buffer's whole 2 MiB pages are first advised to be backed by
+//! transparent huge pages (`madvise(MADV_HUGEPAGE)`): one fault then supplies 512
+//! pages, which took the read of a 52 MB attestation from about 46 ms to about 17 ms
+//! (median of 12 on the AMD EPYC of BENCHMARKS.md, optimisation 14). The advice only
+//! changes how the pages are backed, never what they hold; where the kernel has no
+//! huge page to give, it falls back to small pages.
 
 use std::fs::File;
 use std::io::{self, Read};
@@ -34,6 +41,7 @@ pub fn read_whole(path: &Path, threads: usize) -> io::Result<Vec<u8>> {
 fn read_parallel(f: &File, len: usize, threads: usize) -> io::Result<Option<Vec<u8>>> {
     use std::os::unix::fs::FileExt;
     let mut buf = vec![0u8; len];
+    advise_huge_pages(&mut buf);
     let chunk = len.div_ceil(threads.max(1)).max(1);
     // Per range: its read's result, or `None` when no thread could run it (resource
     // limits) or it panicked; then the whole file is read again in order.
@@ -69,6 +77,34 @@ fn read_parallel(f: &File, len: usize, threads: usize) -> io::Result<Option<Vec<
     }
     Ok(Some(buf))
 }
+
+/// Size of a transparent huge page on x86-64 and of the common arm64 configuration.
+#[cfg(target_os = "linux")]
+const HUGE_PAGE: usize = 2 << 20;
+
+/// Advises the kernel to back the whole huge pages inside `buf` with huge pages. The
+/// buffer of a large file is fresh (`calloc` maps it untouched), so its pages are
+/// first faulted in by the read that fills them.
+#[cfg(target_os = "linux")]
+#[allow(unsafe_code)]
+fn advise_huge_pages(buf: &mut [u8]) {
+    let start = buf.as_mut_ptr() as usize;
+    let first = start.next_multiple_of(HUGE_PAGE);
+    let end = (start + buf.len()) / HUGE_PAGE * HUGE_PAGE;
+    if end > first {
+        // SAFETY: `[first, end)` lies inside `buf`, which is borrowed mutably here, so
+        // no other reference sees its pages while the advice is given; MADV_HUGEPAGE
+        // changes how pages are backed, never what they contain (the kernel zeroes a
+        // huge page as it does a small one). The result is ignored on purpose: advice
+        // the kernel refuses (THP disabled, no huge page free) leaves small pages.
+        unsafe {
+            libc::madvise(first as *mut libc::c_void, end - first, libc::MADV_HUGEPAGE);
+        }
+    }
+}
+
+#[cfg(all(unix, not(target_os = "linux")))]
+fn advise_huge_pages(_: &mut [u8]) {}
 
 #[cfg(not(unix))]
 fn read_parallel(_: &File, _: usize, _: usize) -> io::Result<Option<Vec<u8>>> {

@@ -6,7 +6,8 @@
 //! each member other than `links` with the strict parser, and streams `links`: each
 //! link is scanned in place, its canonical bytes are written once for the attestation
 //! hash, and only the members the checks read become [`Value`]s, dropped with the link.
-//! Links are split between threads by speculation, as in [`canon::parse_segmented`].
+//! Links are split into runs by speculation, as in [`canon::parse_segmented`]: about
+//! eight runs per thread, which worker threads take in order ([`stitch`]).
 //!
 //! It is a *sure-or-decline* path, like [`canon::fast`]: it gives a verdict only when
 //! it can prove the general path gives the same findings, in the same order, and
@@ -20,8 +21,8 @@
 //!
 //! The attestation hash is one SHA-256 stream over the canonical document. The calling
 //! thread starts it with the members met before `links` (plus the blanked
-//! `attestation_hash`, usually written last), hashes its own links' canonical bytes as
-//! it writes them, then each helper's bytes in order as they arrive in 1 MiB chunks;
+//! `attestation_hash`, usually written last), then hashes each run's canonical bytes
+//! in order as the runs come in (on one thread, as it writes them);
 //! [`Seal::finish`] declines if a member sorting before `links` turns up after it.
 //!
 //! Links of one producer repeat one key layout: the canonical key order and the slots
@@ -32,10 +33,11 @@
 //! *declared* chain_hash, to its own declared chain_hash. If that holds for every link
 //! and the first predecessor is the genesis value, the chain recomputed from genesis
 //! equals the declared chain link by link (induction), which is what the general path
-//! checks; so the links of different threads can be checked independently.
+//! checks; so the links of different threads can be checked independently, and the
+//! chain hashes of two consecutive links side by side (`crypto::lanes`).
 
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use sha2::{Digest, Sha256};
 
@@ -49,6 +51,9 @@ use crate::verdict::Report;
 
 /// Most threads one attestation's links use.
 const MAX_SEGMENTS: usize = 8;
+/// Runs per worker thread: enough that the runs still being scanned at the end, and
+/// the bytes the hash has left when the last one ends, are a small part of the whole.
+const RUNS_PER_THREAD: usize = 8;
 /// How far past a cut point the search for a link start goes.
 const CANDIDATE_WINDOW: usize = 1 << 20;
 /// Longest integer literal the scanner takes (longer ones go to the general path).
@@ -225,18 +230,31 @@ impl Seal {
 /// The member the attestation hash blanks.
 const BLANK: &str = "attestation_hash";
 
-/// What one link contributes after its own checks passed.
-struct LinkOut<'a> {
+/// What one link contributes after its own checks passed, as [`link`] returns it.
+struct Scanned<'a> {
     kry: f64,
     tier: &'a str,
     event_type: &'a str,
     seq: u64,
-    declared: [u8; 64],
+    declared: &'a [u8; 64],
+}
+
+/// What a run keeps of each link for the scan after all runs are in: compact, since
+/// that scan walks every link on one thread.
+struct LinkOut<'a> {
+    kry: f64,
+    seq: u64,
+    /// The declared chain_hash, in the document.
+    declared: &'a [u8; 64],
+    /// The link's tier, as an index into its run's [`Seg::tiers`].
+    tier: u32,
 }
 
 /// The links of one thread: a run of consecutive links.
 struct Seg<'a> {
     links: Vec<LinkOut<'a>>,
+    /// The run's tiers, in order of first appearance.
+    tiers: Vec<&'a str>,
     /// Canonical bytes of the links, joined by commas, not yet handed to the hash.
     canon: Vec<u8>,
     /// The chain tail of the first link, whose predecessor belongs to the previous run.
@@ -255,7 +273,8 @@ struct Seg<'a> {
 
 /// All links, in order: the runs' links one after the other (not copied into one).
 struct Links<'a> {
-    runs: Vec<Vec<LinkOut<'a>>>,
+    /// Each run's links and tiers.
+    runs: Vec<(Vec<LinkOut<'a>>, Vec<&'a str>)>,
     /// Every run's sorted receipt_id hashes, concatenated.
     ids: Vec<u64>,
     event_counts: BTreeMap<&'a str, u64>,
@@ -285,44 +304,89 @@ impl<'a> Links<'a> {
             return None;
         }
         let first = c.i;
-        let starts = candidates(b, first, threads);
+        let starts = if threads > 1 {
+            candidates(b, first, threads * RUNS_PER_THREAD)
+        } else {
+            vec![first]
+        };
         let cancel = AtomicBool::new(false);
+        if starts.len() == 1 {
+            // One run, on this thread, hashing its canonical bytes as it goes.
+            let mut emit = |buf: &mut Vec<u8>| {
+                seal.h.put(buf);
+                buf.clear();
+            };
+            let seg = run(
+                b,
+                first,
+                usize::MAX,
+                Some(&GENESIS_BYTES),
+                &cancel,
+                Some(&mut emit),
+            )?;
+            seal.h.put(&seg.canon);
+            let end = seg.end;
+            let closed = seg.closed;
+            out.push(seg);
+            return closed.then_some((out, seal, end));
+        }
+        let next = AtomicUsize::new(0);
+        let (tx, rx) = std::sync::mpsc::channel::<(usize, Option<Seg<'a>>)>();
         let end = std::thread::scope(|sc| {
-            let mut helpers = Vec::new();
-            for (k, &at) in starts.iter().enumerate().skip(1) {
-                let stop = starts.get(k + 1).copied().unwrap_or(usize::MAX);
-                let cancel = &cancel;
-                let (tx, rx) = std::sync::mpsc::channel::<Vec<u8>>();
+            let mut workers = Vec::new();
+            for _ in 0..threads.min(starts.len()) {
+                let (tx, next, cancel, starts) = (tx.clone(), &next, &cancel, &starts);
                 let spawned = std::thread::Builder::new().spawn_scoped(sc, move || {
-                    let seg = run(b, at, stop, None, cancel, &mut |buf: &mut Vec<u8>| {
+                    // Takes the runs in order, so that they end roughly in order.
+                    loop {
+                        let k = next.fetch_add(1, Ordering::Relaxed);
+                        if k >= starts.len() || cancel.load(Ordering::Relaxed) {
+                            return;
+                        }
+                        let stop = starts.get(k + 1).copied().unwrap_or(usize::MAX);
+                        // The first run starts from genesis; the others keep their
+                        // first link's chain tail for the stitch.
+                        let prev = (k == 0).then_some(&GENESIS_BYTES);
+                        let seg = or_cancel(cancel, run(b, starts[k], stop, prev, cancel, None));
                         // A send fails only when the main thread has given up.
-                        let _ = tx.send(std::mem::replace(buf, Vec::with_capacity(CHUNK * 2)));
-                    });
-                    or_cancel(cancel, seg)
+                        if tx.send((k, seg)).is_err() {
+                            return;
+                        }
+                    }
                 });
                 match spawned {
-                    Ok(h) => helpers.push((h, rx)),
-                    // Without a thread there is no speculation from here on: the run
-                    // before stops where the missing one would start, and the stitch
-                    // below declines.
+                    Ok(h) => workers.push(h),
+                    // Fewer workers take more runs each.
                     Err(_) => break,
                 }
             }
-            let stop = starts.get(1).copied().unwrap_or(usize::MAX);
-            // The first run hashes its canonical bytes as it goes; the others' bytes
-            // are hashed in order as they arrive.
-            let seg = run(b, first, stop, Some(&GENESIS_BYTES), &cancel, &mut |buf| {
-                seal.h.put(buf);
-                buf.clear();
-            });
-            let seg = or_cancel(&cancel, seg);
-            or_cancel(&cancel, stitch(seg, helpers, &starts, &mut seal, &mut out))
+            drop(tx);
+            if workers.is_empty() {
+                return None;
+            }
+            let end = stitch(rx, &starts, &mut seal, &mut out);
+            // Decided either way: runs still being scanned (past the array's end, or
+            // after a doubt) are of no use.
+            cancel.store(true, Ordering::Relaxed);
+            for w in workers {
+                w.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
+            }
+            end
         })?;
         Some((out, seal, end))
     }
 
+    /// Appends a run's links, receipt_id hashes and event counts.
+    fn push(&mut self, mut seg: Seg<'a>) {
+        for (e, n) in std::mem::take(&mut seg.event_counts) {
+            *self.event_counts.entry(e).or_insert(0) += n;
+        }
+        self.ids.extend_from_slice(&seg.ids);
+        self.runs.push((seg.links, seg.tiers));
+    }
+
     fn len(&self) -> usize {
-        self.runs.iter().map(Vec::len).sum()
+        self.runs.iter().map(|r| r.0.len()).sum()
     }
 
     /// The scan the general path would have made of these links (all of which passed
@@ -338,12 +402,17 @@ impl<'a> Links<'a> {
         let mut total = 0.0;
         let mut tiers = TierTotals::default();
         let mut anchor_link = None;
-        for l in self.runs.iter().flatten() {
-            // Sums in link order, as the general path adds them.
-            total += l.kry;
-            tiers.add(l.tier, l.kry);
-            if anchor_count == Some(l.seq) && anchor_link.is_none() {
-                anchor_link = Some(Some(String::from_utf8_lossy(&l.declared).into_owned()));
+        for (links, names) in &self.runs {
+            // A run's tiers first appear in the order of its table, after the tiers of
+            // the runs before it: entering them now keeps first-appearance order.
+            let slots: Vec<usize> = names.iter().map(|t| tiers.slot(t)).collect();
+            for l in links {
+                // Sums in link order, as the general path adds them.
+                total += l.kry;
+                tiers.add_at(*slots.get(l.tier as usize)?, l.kry);
+                if anchor_count == Some(l.seq) && anchor_link.is_none() {
+                    anchor_link = Some(Some(String::from_utf8_lossy(l.declared).into_owned()));
+                }
             }
         }
         let links = self.len();
@@ -354,9 +423,9 @@ impl<'a> Links<'a> {
             head: self
                 .runs
                 .iter()
-                .flatten()
+                .flat_map(|r| &r.0)
                 .last()
-                .map_or(GENESIS_BYTES, |l| l.declared),
+                .map_or(GENESIS_BYTES, |l| *l.declared),
             targets: Targets::default(),
             promotions: Vec::new(),
             anchor_link,
@@ -385,73 +454,69 @@ const GENESIS_BYTES: [u8; 64] = {
     g
 };
 
-/// Joins the runs in order into `out` and hashes their canonical bytes into `seal`:
-/// each run must stop exactly where the next one started, continue the versions and
-/// extend the chain of the run before it. Returns the offset after the array's `]`.
+/// Joins the runs in order into `out` and hashes their canonical bytes into `seal`,
+/// each as soon as the runs before it are in: each run must stop exactly where the
+/// next one started, continue the versions and extend the chain of the run before it.
+/// Returns the offset after the array's `]`.
+///
+/// The runs are scanned on worker threads while this one only waits and hashes: the
+/// workers take the runs in order, many more runs than workers, so the cores stay
+/// busy until the last run and the hash trails it by one run's bytes, whatever the
+/// relative speed of scanning and hashing on this machine.
 fn stitch<'a>(
-    first: Option<Seg<'a>>,
-    helpers: Vec<Helper<'_, 'a>>,
+    results: std::sync::mpsc::Receiver<(usize, Option<Seg<'a>>)>,
     starts: &[usize],
     seal: &mut Seal,
     out: &mut Links<'a>,
 ) -> Option<usize> {
-    let mut seg = first?;
-    let mut helpers = helpers.into_iter();
-    for k in 1.. {
-        seal.h.put(&seg.canon);
-        let end = seg.end;
-        let (version, declared) = (seg.last_version, seg.links.last()?.declared);
-        for (e, n) in std::mem::take(&mut seg.event_counts) {
-            *out.event_counts.entry(e).or_insert(0) += n;
-        }
-        out.ids.extend_from_slice(&seg.ids);
-        out.runs.push(std::mem::take(&mut seg.links));
-        if seg.closed {
-            return Some(end);
-        }
-        // The last run stopped before the array's end: a start was not a link's.
-        let (helper, chunks) = helpers.next()?;
-        if starts.get(k) != Some(&end) {
-            return None;
-        }
-        seal.h.put(b",");
-        // Ends when the helper drops its sender, that is, when its run is over.
-        for chunk in chunks {
-            seal.h.put(&chunk);
-        }
-        seg = helper
-            .join()
-            .unwrap_or_else(|p| std::panic::resume_unwind(p))?;
-        let head = seg.links.first()?;
-        if seg.first_version < version
-            || savings::hash_tail(&declared, &seg.first_tail) != head.declared
-        {
-            return None;
+    let mut ready: Vec<Option<Seg<'a>>> =
+        std::iter::repeat_with(|| None).take(starts.len()).collect();
+    let mut k = 0;
+    // The previous run's end, last hash_version and last declared chain hash.
+    let mut before: Option<(usize, i64, [u8; 64])> = None;
+    // Ends when every worker has dropped its sender.
+    for (at, seg) in results {
+        *ready.get_mut(at)? = Some(seg?);
+        while let Some(seg) = ready.get_mut(k).and_then(Option::take) {
+            let head = seg.links.first()?;
+            if let Some((end, version, declared)) = before {
+                // The previous run stopped before the array's end: this one must start
+                // exactly there (a start that was not a link's never does).
+                if starts[k] != end
+                    || seg.first_version < version
+                    || savings::hash_tail(&declared, &seg.first_tail) != *head.declared
+                {
+                    return None;
+                }
+                seal.h.put(b",");
+            }
+            seal.h.put(&seg.canon);
+            before = Some((seg.end, seg.last_version, *seg.links.last()?.declared));
+            let closed = seg.closed;
+            out.push(seg);
+            if closed {
+                return before.map(|(end, _, _)| end);
+            }
+            k += 1;
         }
     }
     None
 }
 
-/// A helper thread's run and the canonical bytes it hands over on the way.
-type Helper<'s, 'a> = (
-    std::thread::ScopedJoinHandle<'s, Option<Seg<'a>>>,
-    std::sync::mpsc::Receiver<Vec<u8>>,
-);
+/// Takes a run's canonical bytes so far (and may leave the buffer empty).
+type Emit<'e> = dyn FnMut(&mut Vec<u8>) + 'e;
 
 /// Canonical bytes a run hands over to the attestation hash at a time.
 const CHUNK: usize = 1 << 20;
 
 /// Where each run starts: `first`, then for each further thread the first link-like
 /// start (`}`, a comma, `{`, with whitespace between) after a cut; the cuts share the
-/// text evenly except that the calling thread's run is an eighth shorter.
+/// text evenly.
 fn candidates(b: &str, first: usize, threads: usize) -> Vec<usize> {
     let mut out = vec![first];
     let span = b.len() - first;
-    // The calling thread also feeds the whole attestation hash (about an eighth of
-    // the work of scanning the links), so its share of the links is that much smaller.
-    let own = span / threads.max(1) * 7 / 8;
     for k in 1..threads {
-        let cut = first + own + (span - own) / (threads - 1) * (k - 1);
+        let cut = first + span / threads * k;
         let from = cut.max(out[out.len() - 1] + 1);
         let to = (from + CANDIDATE_WINDOW).min(b.len());
         if let Some(at) = link_start_in(b, from, to) {
@@ -485,20 +550,24 @@ fn link_start_in(b: &str, from: usize, to: usize) -> Option<usize> {
 /// Scans links from `at` (a `{`) until the array's `]` or until the next link would
 /// start at or after `stop`. `prev` is the declared chain hash before the first link
 /// when known (the genesis value for the first run); otherwise the first link's chain
-/// tail is kept for the stitch. `None` if any link is in doubt or fails a rule (the
-/// caller then raises `cancel`, see [`or_cancel`]); a raised `cancel` stops it early.
+/// tail is kept for the stitch. With `emit`, the canonical bytes are handed to it
+/// whenever a chunk's worth has gathered; without, they are kept whole in the run.
+/// `None` if any link is in doubt or fails a rule (the caller then raises `cancel`,
+/// see [`or_cancel`]); a raised `cancel` stops it early.
 fn run<'a>(
     b: &'a str,
     at: usize,
     stop: usize,
-    prev: Option<&[u8; 64]>,
+    prev: Option<&'a [u8; 64]>,
     cancel: &AtomicBool,
-    emit: &mut dyn FnMut(&mut Vec<u8>),
+    mut emit: Option<&mut Emit>,
 ) -> Option<Seg<'a>> {
     let span = stop.min(b.len()).saturating_sub(at);
     let mut seg = Seg {
         links: Vec::with_capacity(span / 256),
-        canon: Vec::with_capacity(CHUNK * 2),
+        tiers: Vec::new(),
+        // Canonical text is about as long as the indented text it comes from.
+        canon: Vec::with_capacity(if emit.is_some() { CHUNK * 2 } else { span }),
         first_tail: Vec::new(),
         first_version: 0,
         last_version: 0,
@@ -516,7 +585,13 @@ fn run<'a>(
         issues: LinkIssues::default(),
         max_version: None,
     };
-    let mut prev = prev.copied();
+    let mut prev = prev;
+    // The chain check of a link with a known predecessor waits here, its tail in
+    // `pend_tail`, for the next such link: the two preimages are hashed side by side
+    // (`crypto::lanes`). Any failure declines, so checking a link late changes nothing.
+    let mut pend: Option<(&'a [u8; 64], &'a [u8; 64])> = None;
+    let mut pend_tail: Vec<u8> = Vec::with_capacity(512);
+    let mut digests: Vec<[u8; 32]> = Vec::with_capacity(2);
     loop {
         if seg.links.len() % 1024 == 1023 && cancel.load(Ordering::Relaxed) {
             return None;
@@ -524,15 +599,31 @@ fn run<'a>(
         if !seg.links.is_empty() {
             seg.canon.push(b',');
         }
-        let (out, target_id) = link(&mut c, &mut w, &mut seg.canon, prev.as_ref())?;
+        let (out, target_id) = link(&mut c, &mut w, &mut seg.canon)?;
         if seg.links.is_empty() {
             seg.first_version = w.max_version?;
             if prev.is_none() {
                 seg.first_tail = w.tail.clone();
             }
         }
+        if let Some(p) = prev {
+            match pend.take() {
+                None => {
+                    std::mem::swap(&mut w.tail, &mut pend_tail);
+                    pend = Some((p, out.declared));
+                }
+                Some((pp, pd)) => {
+                    let preimages = [[&pp[..], b":", &pend_tail], [&p[..], b":", &w.tail]];
+                    digests.clear();
+                    crate::crypto::lanes::sha256_each(&preimages, &mut digests);
+                    if !is_hex_of(pd, &digests[0]) || !is_hex_of(out.declared, &digests[1]) {
+                        return None;
+                    }
+                }
+            }
+        }
         seg.last_version = w.max_version?;
-        if seg.canon.len() >= CHUNK {
+        if let Some(emit) = emit.as_mut().filter(|_| seg.canon.len() >= CHUNK) {
             emit(&mut seg.canon);
         }
         prev = Some(out.declared);
@@ -540,13 +631,24 @@ fn run<'a>(
         if let Some(id) = target_id {
             seg.ids.push(id);
         }
-        seg.links.push(out);
+        let tier = match seg.tiers.iter().position(|&t| t == out.tier) {
+            Some(i) => i,
+            None => {
+                seg.tiers.push(out.tier);
+                seg.tiers.len() - 1
+            }
+        };
+        seg.links.push(LinkOut {
+            kry: out.kry,
+            seq: out.seq,
+            declared: out.declared,
+            tier: u32::try_from(tier).ok()?,
+        });
         c.ws();
         if c.eat(b']') {
             seg.end = c.i;
             seg.closed = true;
-            seg.ids.sort_unstable();
-            return Some(seg);
+            break;
         }
         if !c.eat(b',') {
             return None;
@@ -557,10 +659,24 @@ fn run<'a>(
         }
         if c.i >= stop {
             seg.end = c.i;
-            seg.ids.sort_unstable();
-            return Some(seg);
+            break;
         }
     }
+    if let Some((p, d)) = pend {
+        if savings::hash_tail(p, &pend_tail) != *d {
+            return None;
+        }
+    }
+    seg.ids.sort_unstable();
+    Some(seg)
+}
+
+/// True if `hex` is the lowercase hex of `digest` (as the chain hash is written).
+fn is_hex_of(hex: &[u8; 64], digest: &[u8; 32]) -> bool {
+    let mut want = [0u8; 64];
+    // hex of 32 bytes is exactly 64 bytes
+    let _ = hex::encode_to_slice(digest, &mut want);
+    *hex == want
 }
 
 /// What a run keeps from link to link.
@@ -579,13 +695,13 @@ struct Work<'a> {
 }
 
 /// Scans, canonicalises and checks the link at `c` (its `{`); returns what it
-/// contributes and, for a hash-bound link, the [`id_hash`] of its receipt_id.
+/// contributes and, for a hash-bound link, the [`id_hash`] of its receipt_id. Its
+/// chain tail is left in the work's `tail` for the caller's chain check.
 fn link<'a>(
     c: &mut Cur<'a>,
     w: &mut Work<'a>,
     canon_out: &mut Vec<u8>,
-    prev: Option<&[u8; 64]>,
-) -> Option<(LinkOut<'a>, Option<u64>)> {
+) -> Option<(Scanned<'a>, Option<u64>)> {
     let Work {
         members,
         layout,
@@ -642,12 +758,8 @@ fn link<'a>(
         hv,
         tail,
     );
-    let declared: [u8; 64] = spans[5]?.str()?.as_bytes().try_into().ok()?;
-    if let Some(p) = prev {
-        if savings::hash_tail(p, tail) != declared {
-            return None;
-        }
-    }
+    // The chain check itself is the caller's (`run` pairs the hashes).
+    let declared: &'a [u8; 64] = spans[5]?.str()?.as_bytes().try_into().ok()?;
     savings::check_claims(0, &lv, &shape, issues);
     if !issues.is_empty() || !matches!(shape.version, Version::Int(_)) {
         return None;
@@ -666,7 +778,7 @@ fn link<'a>(
         .and_then(|v| v.str())
         .filter(|id| !id.is_empty() && version >= 6)
         .map(id_hash);
-    let out = LinkOut {
+    let out = Scanned {
         kry,
         tier,
         event_type: spans[1]?.str()?,

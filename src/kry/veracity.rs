@@ -37,6 +37,21 @@ impl TierTotals {
             }
         }
     }
+    /// The index of `tier`, entered at 0.0 if absent; [`TierTotals::add_at`] then
+    /// adds to it. Entering at 0.0 and adding `v` is `0.0 + v`, as [`TierTotals::add`]
+    /// enters a new tier.
+    pub fn slot(&mut self, tier: &str) -> usize {
+        if let Some(&i) = self.index.get(tier) {
+            return i;
+        }
+        self.index.insert(tier.to_owned(), self.order.len());
+        self.order.push((tier.to_owned(), 0.0));
+        self.order.len() - 1
+    }
+    /// Adds `v` to the tier at `slot` (from [`TierTotals::slot`]).
+    pub fn add_at(&mut self, slot: usize, v: f64) {
+        self.order[slot].1 += v;
+    }
     /// The unrounded total of `tier` (0.0 if absent).
     pub fn get(&self, tier: &str) -> f64 {
         self.index.get(tier).map_or(0.0, |&i| self.order[i].1)
