@@ -38,6 +38,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Mutex;
 
 use sha2::{Digest, Sha256};
 
@@ -323,6 +324,7 @@ impl<'a> Links<'a> {
                 Some(&GENESIS_BYTES),
                 &cancel,
                 Some(&mut emit),
+                Vec::new(),
             )?;
             seal.h.put(&seg.canon);
             let end = seg.end;
@@ -331,11 +333,15 @@ impl<'a> Links<'a> {
             return closed.then_some((out, seal, end));
         }
         let next = AtomicUsize::new(0);
+        // Canonical-bytes buffers of runs already hashed, for the next runs: fresh
+        // memory costs the kernel a fault and a zeroed page per 4 KiB.
+        let spare: Mutex<Vec<Vec<u8>>> = Mutex::new(Vec::new());
         let (tx, rx) = std::sync::mpsc::channel::<(usize, Option<Seg<'a>>)>();
         let end = std::thread::scope(|sc| {
             let mut workers = Vec::new();
             for _ in 0..threads.min(starts.len()) {
-                let (tx, next, cancel, starts) = (tx.clone(), &next, &cancel, &starts);
+                let (tx, next, cancel, starts, spare) =
+                    (tx.clone(), &next, &cancel, &starts, &spare);
                 let spawned = std::thread::Builder::new().spawn_scoped(sc, move || {
                     // Takes the runs in order, so that they end roughly in order.
                     loop {
@@ -347,7 +353,17 @@ impl<'a> Links<'a> {
                         // The first run starts from genesis; the others keep their
                         // first link's chain tail for the stitch.
                         let prev = (k == 0).then_some(&GENESIS_BYTES);
-                        let seg = or_cancel(cancel, run(b, starts[k], stop, prev, cancel, None));
+                        let buf = spare.lock().ok().and_then(|mut s| s.pop());
+                        let seg = run(
+                            b,
+                            starts[k],
+                            stop,
+                            prev,
+                            cancel,
+                            None,
+                            buf.unwrap_or_default(),
+                        );
+                        let seg = or_cancel(cancel, seg);
                         // A send fails only when the main thread has given up.
                         if tx.send((k, seg)).is_err() {
                             return;
@@ -364,7 +380,7 @@ impl<'a> Links<'a> {
             if workers.is_empty() {
                 return None;
             }
-            let end = stitch(rx, &starts, &mut seal, &mut out);
+            let end = stitch(rx, &starts, &spare, &mut seal, &mut out);
             // Decided either way: runs still being scanned (past the array's end, or
             // after a doubt) are of no use.
             cancel.store(true, Ordering::Relaxed);
@@ -466,6 +482,7 @@ const GENESIS_BYTES: [u8; 64] = {
 fn stitch<'a>(
     results: std::sync::mpsc::Receiver<(usize, Option<Seg<'a>>)>,
     starts: &[usize],
+    spare: &Mutex<Vec<Vec<u8>>>,
     seal: &mut Seal,
     out: &mut Links<'a>,
 ) -> Option<usize> {
@@ -477,7 +494,7 @@ fn stitch<'a>(
     // Ends when every worker has dropped its sender.
     for (at, seg) in results {
         *ready.get_mut(at)? = Some(seg?);
-        while let Some(seg) = ready.get_mut(k).and_then(Option::take) {
+        while let Some(mut seg) = ready.get_mut(k).and_then(Option::take) {
             let head = seg.links.first()?;
             if let Some((end, version, declared)) = before {
                 // The previous run stopped before the array's end: this one must start
@@ -491,6 +508,9 @@ fn stitch<'a>(
                 seal.h.put(b",");
             }
             seal.h.put(&seg.canon);
+            if let Ok(mut s) = spare.lock() {
+                s.push(std::mem::take(&mut seg.canon));
+            }
             before = Some((seg.end, seg.last_version, *seg.links.last()?.declared));
             let closed = seg.closed;
             out.push(seg);
@@ -550,8 +570,9 @@ fn link_start_in(b: &str, from: usize, to: usize) -> Option<usize> {
 /// Scans links from `at` (a `{`) until the array's `]` or until the next link would
 /// start at or after `stop`. `prev` is the declared chain hash before the first link
 /// when known (the genesis value for the first run); otherwise the first link's chain
-/// tail is kept for the stitch. With `emit`, the canonical bytes are handed to it
-/// whenever a chunk's worth has gathered; without, they are kept whole in the run.
+/// tail is kept for the stitch. The canonical bytes go to `canon` (a buffer to reuse);
+/// with `emit`, they are handed to it whenever a chunk's worth has gathered; without,
+/// they are kept whole in the run.
 /// `None` if any link is in doubt or fails a rule (the caller then raises `cancel`,
 /// see [`or_cancel`]); a raised `cancel` stops it early.
 fn run<'a>(
@@ -561,13 +582,18 @@ fn run<'a>(
     prev: Option<&'a [u8; 64]>,
     cancel: &AtomicBool,
     mut emit: Option<&mut Emit>,
+    mut canon: Vec<u8>,
 ) -> Option<Seg<'a>> {
     let span = stop.min(b.len()).saturating_sub(at);
     let mut seg = Seg {
         links: Vec::with_capacity(span / 256),
         tiers: Vec::new(),
-        // Canonical text is about as long as the indented text it comes from.
-        canon: Vec::with_capacity(if emit.is_some() { CHUNK * 2 } else { span }),
+        canon: {
+            // Canonical text is about as long as the indented text it comes from.
+            canon.clear();
+            canon.reserve(if emit.is_some() { CHUNK * 2 } else { span });
+            canon
+        },
         first_tail: Vec::new(),
         first_version: 0,
         last_version: 0,
@@ -901,7 +927,8 @@ enum Val<'a> {
     /// text when that is already CPython's `repr` of the value (see [`repr_as_is`]).
     Float(f64, Option<&'a str>),
     Null,
-    Bool(bool),
+    True,
+    False,
     /// An array of scalars: its text from `[` to `]`.
     Array(&'a str),
 }
@@ -930,8 +957,8 @@ impl<'a> Val<'a> {
                 let _ = canon::write(&Value::Number(Number::Float(f)), Dialect::Python, out);
             }
             Val::Null => out.extend_from_slice(b"null"),
-            Val::Bool(true) => out.extend_from_slice(b"true"),
-            Val::Bool(false) => out.extend_from_slice(b"false"),
+            Val::True => out.extend_from_slice(b"true"),
+            Val::False => out.extend_from_slice(b"false"),
             Val::Array(text) => {
                 out.push(b'[');
                 for (j, v) in elements(text).enumerate() {
@@ -982,7 +1009,8 @@ impl<'a> Val<'a> {
             Val::Int(t) => Value::Number(Number::Int(t.into())),
             Val::Float(f, _) => Value::Number(Number::Float(f)),
             Val::Null => Value::Null,
-            Val::Bool(b) => Value::Bool(b),
+            Val::True => Value::Bool(true),
+            Val::False => Value::Bool(false),
             Val::Array(text) => Value::Array(elements(text).map(Val::to_value).collect()),
         }
     }
@@ -1209,8 +1237,8 @@ impl<'a> Cur<'a> {
         match self.peek()? {
             b'"' => self.string().map(Val::Str),
             b'-' | b'0'..=b'9' => self.number(),
-            b't' => self.word(b"true", Val::Bool(true)),
-            b'f' => self.word(b"false", Val::Bool(false)),
+            b't' => self.word(b"true", Val::True),
+            b'f' => self.word(b"false", Val::False),
             b'n' => self.word(b"null", Val::Null),
             _ => None,
         }

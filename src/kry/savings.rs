@@ -163,7 +163,7 @@ fn public_block_of(link: &LinkView<'_>, version: i64, out: &mut Vec<u8>) {
     out.extend_from_slice(b",\"evidence_tier\":");
     raw(out, link.evidence_tier);
     out.extend_from_slice(b",\"hash_version\":");
-    out.extend_from_slice(version.to_string().as_bytes());
+    push_int(out, version);
     out.extend_from_slice(b",\"kry_minted\":");
     num(out, link.kry_minted, version);
     out.extend_from_slice(b",\"metered_tokens\":");
@@ -181,6 +181,25 @@ fn public_block_of(link: &LinkView<'_>, version: i64, out: &mut Vec<u8>) {
     out.extend_from_slice(b",\"ts\":");
     num(out, link.ts, version);
     out.push(b'}');
+}
+
+/// Appends the decimal digits of `v` (as `v.to_string()`, without allocating).
+fn push_int(out: &mut Vec<u8>, v: i64) {
+    let mut buf = [0u8; 20];
+    let mut i = buf.len();
+    let mut n = v.unsigned_abs();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    if v < 0 {
+        out.push(b'-');
+    }
+    out.extend_from_slice(&buf[i..]);
 }
 
 /// The chain hash of a link: `SHA256(prev:receipt_hash:public_block)` for version >= 4,
@@ -964,6 +983,21 @@ fn compare_amount(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn integers_are_written_as_to_string_writes_them() {
+        let mut vals = vec![i64::MIN, i64::MIN + 1, i64::MAX, -1, 0, 1, 9, 10, 99, 100];
+        vals.extend(
+            (0..64)
+                .map(|k| 1i64 << k)
+                .flat_map(|v| [v.wrapping_sub(1), v, v.wrapping_neg()]),
+        );
+        for v in vals {
+            let mut out = b"x".to_vec();
+            push_int(&mut out, v);
+            assert_eq!(out, format!("x{v}").into_bytes(), "{v}");
+        }
+    }
 
     #[test]
     fn link_slots_follow_the_field_list() {
