@@ -12,7 +12,8 @@
 #
 # Works on the stable toolchain: RUSTC_BOOTSTRAP=1 lets stable rustc accept the -Z
 # flags cargo-fuzz passes. Sanitizer: none by default (evv denies unsafe code but for
-# one call into its SHA-NI kernel, crypto::lanes, whose memory access is safe Rust;
+# the call into its SHA-NI kernel, crypto::lanes, whose memory access is safe Rust, and
+# a madvise huge-page advice in container::whole;
 # coverage-guided fuzzing without ASan runs about twice as many executions); set
 # FUZZ_SANITIZER=address to use AddressSanitizer (its runtime ships with stable).
 # Overflow checks and debug assertions are on either way (cargo fuzz's default).

@@ -526,17 +526,18 @@ fn stitch<'a>(
 /// Takes a run's canonical bytes so far (and may leave the buffer empty).
 type Emit<'e> = dyn FnMut(&mut Vec<u8>) + 'e;
 
-/// Canonical bytes a run hands over to the attestation hash at a time.
+/// Canonical bytes a run on the calling thread hands over to the attestation hash at
+/// a time.
 const CHUNK: usize = 1 << 20;
 
-/// Where each run starts: `first`, then for each further thread the first link-like
+/// Where each run starts: `first`, then for each further run the first link-like
 /// start (`}`, a comma, `{`, with whitespace between) after a cut; the cuts share the
 /// text evenly.
-fn candidates(b: &str, first: usize, threads: usize) -> Vec<usize> {
+fn candidates(b: &str, first: usize, runs: usize) -> Vec<usize> {
     let mut out = vec![first];
     let span = b.len() - first;
-    for k in 1..threads {
-        let cut = first + span / threads * k;
+    for k in 1..runs {
+        let cut = first + span / runs * k;
         let from = cut.max(out[out.len() - 1] + 1);
         let to = (from + CANDIDATE_WINDOW).min(b.len());
         if let Some(at) = link_start_in(b, from, to) {
