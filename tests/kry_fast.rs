@@ -267,6 +267,52 @@ fn repeated_ids_promotions_versions_and_chains() {
     }
 }
 
+/// The tree-free path hashes the chain of two consecutive links side by side and
+/// checks a run's odd last link alone: a chain broken at any position of any length
+/// (odd and even, the first, a paired and the last link) is never decided by it, the
+/// envelope re-sealed so that only the chain rule objects.
+#[test]
+fn a_chain_broken_at_any_position_is_never_decided() {
+    let mut rng = Rng(0x5EED_0005);
+    for n in 1..=9 {
+        let base = mixed(n, &mut rng);
+        for i in 0..n {
+            for key in ["chain_hash", "receipt_hash"] {
+                let mut a = base.clone();
+                let o = a.as_object().unwrap();
+                let link = &o.get("links").unwrap().as_array().unwrap()[i];
+                let old = link
+                    .as_object()
+                    .unwrap()
+                    .get(key)
+                    .unwrap()
+                    .as_str()
+                    .unwrap();
+                // Another lowercase hex digest of the same form.
+                let flip = if old.ends_with('0') { "1" } else { "0" };
+                let new = format!("{}{flip}", &old[..old.len() - 1]);
+                k::link_set(&mut a, i, key, Some(Value::from(new.as_str())));
+                k::envelope(&mut a);
+                for bytes in [k::canon_bytes(&a), pretty(&a)] {
+                    let report = canon::parse(general(&bytes, None).as_bytes()).unwrap();
+                    let findings = report.as_object().unwrap().get("findings").unwrap();
+                    let failed = |f: &Value| {
+                        let f = f.as_object().unwrap();
+                        f.get("code").and_then(Value::as_str)
+                            == Some("kry.link.chain_hash_mismatch")
+                            && f.get("outcome").and_then(Value::as_str) == Some("fail")
+                    };
+                    assert!(
+                        findings.as_array().unwrap().iter().any(failed),
+                        "{n} links, link {i}, {key}"
+                    );
+                    assert_eq!(agree(&bytes, None), 0, "{n} links, link {i}, {key}");
+                }
+            }
+        }
+    }
+}
+
 #[test]
 fn text_level_variations() {
     let v = k::savings3();

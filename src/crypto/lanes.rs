@@ -17,8 +17,9 @@
 //!
 //! This module's one `unsafe` is the call into the SHA-NI kernel, made only after the
 //! CPU was seen to have the instructions the kernel is compiled for (the crate's other
-//! is the huge-page advice of `container::whole`). The kernel itself is safe code (Rust's `std::arch` intrinsics are safe inside
-//! a function compiled for their target features).
+//! is the huge-page advice of `container::whole`). The kernel itself is safe code
+//! (Rust's `std::arch` intrinsics are safe inside a function compiled for their target
+//! features).
 
 use sha2::digest::generic_array::GenericArray;
 

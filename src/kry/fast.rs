@@ -580,7 +580,7 @@ fn run<'a>(
     b: &'a str,
     at: usize,
     stop: usize,
-    prev: Option<&'a [u8; 64]>,
+    mut prev: Option<&'a [u8; 64]>,
     cancel: &AtomicBool,
     mut emit: Option<&mut Emit>,
     mut canon: Vec<u8>,
@@ -612,7 +612,6 @@ fn run<'a>(
         issues: LinkIssues::default(),
         max_version: None,
     };
-    let mut prev = prev;
     // The chain check of a link with a known predecessor waits here, its tail in
     // `pend_tail`, for the next such link: the two preimages are hashed side by side
     // (`crypto::lanes`). Any failure declines, so checking a link late changes nothing.

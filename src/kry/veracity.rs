@@ -29,17 +29,11 @@ impl TierTotals {
                 return;
             }
         }
-        match self.index.get(tier) {
-            Some(&i) => self.order[i].1 += v,
-            None => {
-                self.index.insert(tier.to_owned(), self.order.len());
-                self.order.push((tier.to_owned(), 0.0 + v));
-            }
-        }
+        let i = self.slot(tier);
+        self.add_at(i, v);
     }
     /// The index of `tier`, entered at 0.0 if absent; [`TierTotals::add_at`] then
-    /// adds to it. Entering at 0.0 and adding `v` is `0.0 + v`, as [`TierTotals::add`]
-    /// enters a new tier.
+    /// adds to it (a new tier's total is `0.0 + v`, whichever way it was entered).
     pub fn slot(&mut self, tier: &str) -> usize {
         if let Some(&i) = self.index.get(tier) {
             return i;
