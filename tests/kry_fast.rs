@@ -17,24 +17,43 @@ fn general(bytes: &[u8], anchor: Option<&SideInput>) -> String {
     render_json(&r)
 }
 
-/// The tree-free path's report with `threads` threads, rendered, if it decides.
-fn tree_free(bytes: &[u8], anchor: Option<&SideInput>, threads: usize) -> Option<String> {
+/// The tree-free path's report with `threads` threads and pieces of about `piece`
+/// bytes (read through a reader when `streamed`), rendered, if it decides.
+fn tree_free(
+    bytes: &[u8],
+    anchor: Option<&SideInput>,
+    (threads, piece, streamed): (usize, usize, bool),
+) -> Option<String> {
     let mut r = Report::new("kry", "att.json");
-    kry::tree_free_savings("att.json", bytes, anchor, threads, &mut r)?;
+    kry::tree_free_savings("att.json", bytes, anchor, threads, piece, streamed, &mut r)?;
     Some(render_json(&r))
 }
+
+/// Thread counts, piece sizes (from one byte, so that every link is a piece of its
+/// own, to the default) and feeds the comparisons run with.
+const SPLITS: [(usize, usize, bool); 9] = [
+    (1, 1 << 20, false),
+    (2, 1 << 20, false),
+    (1, 1, true),
+    (2, 1, false),
+    (3, 13, true),
+    (4, 97, false),
+    (5, 700, true),
+    (2, 4096, true),
+    (3, 50, false),
+];
 
 /// Asserts that every thread count agrees with the general path where it decides;
 /// returns how many thread counts decided.
 fn agree(bytes: &[u8], anchor: Option<&SideInput>) -> usize {
     let want = general(bytes, anchor);
     let mut decided = 0;
-    for threads in 1..=5 {
-        if let Some(got) = tree_free(bytes, anchor, threads) {
+    for split in SPLITS {
+        if let Some(got) = tree_free(bytes, anchor, split) {
             assert_eq!(
                 got,
                 want,
-                "threads {threads}, input {:?}",
+                "split {split:?}, input {:?}",
                 String::from_utf8_lossy(&bytes[..bytes.len().min(400)])
             );
             decided += 1;
@@ -145,12 +164,12 @@ fn decides_ordinary_attestations_exactly_as_the_general_path() {
     let mut rng = Rng(0x5EED_0001);
     for v in [k::savings3(), mixed(1, &mut rng), mixed(40, &mut rng)] {
         for bytes in [k::canon_bytes(&v), pretty(&v), links_reversed(&v)] {
-            assert_eq!(agree(&bytes, None), 5, "every thread count decides");
+            assert_eq!(agree(&bytes, None), SPLITS.len(), "every split decides");
         }
     }
     // The empty chain.
     let v = k::savings(&[]);
-    assert_eq!(agree(&k::canon_bytes(&v), None), 5);
+    assert_eq!(agree(&k::canon_bytes(&v), None), SPLITS.len());
 }
 
 /// An edit of a whole attestation.
@@ -179,7 +198,7 @@ fn envelope_failures_are_reported_like_the_general_path() {
         let mut v = base.clone();
         edit(&mut v);
         for bytes in [k::canon_bytes(&v), pretty(&v)] {
-            assert_eq!(agree(&bytes, None), 5);
+            assert_eq!(agree(&bytes, None), SPLITS.len());
         }
     }
 }
@@ -397,7 +416,7 @@ fn large_attestations_split_between_threads_agree() {
     let v = mixed(9_000, &mut rng);
     let bytes = pretty(&v);
     assert!(bytes.len() >= canon::PARALLEL_MIN_BYTES, "{}", bytes.len());
-    assert_eq!(agree(&bytes, None), 5);
+    assert_eq!(agree(&bytes, None), SPLITS.len());
     // A tampered link late in the document (in a helper thread's range).
     let mut t = v.clone();
     k::link_set(&mut t, 8_000, "kry_minted", Some(Value::from(1.0)));
@@ -410,7 +429,7 @@ fn large_attestations_split_between_threads_agree() {
     k::envelope(&mut s);
     let text = pretty(&s);
     agree(&text, None);
-    assert!(tree_free(&text, None, 1).is_some());
+    assert!(tree_free(&text, None, (1, 1 << 20, false)).is_some());
 }
 
 #[test]
@@ -459,7 +478,7 @@ fn write_fuzz_seeds() {
             ("pretty", pretty(v)),
             ("reversed", links_reversed(v)),
         ] {
-            assert_eq!(agree(&bytes, None), 5, "{name} {form}");
+            assert_eq!(agree(&bytes, None), SPLITS.len(), "{name} {form}");
             std::fs::write(dir.join(format!("{name}-{form}.json")), bytes).unwrap();
         }
     }
@@ -482,5 +501,42 @@ fn empty_link_after_a_long_key_regression() {
     ];
     for t in cases {
         agree(t.as_bytes(), None);
+    }
+}
+
+/// Pieces are cut wherever `}` `,` `{` appears, which strings and the members after the
+/// links may contain too: a cut inside a string must never be taken for a link start
+/// (the path declines or decides exactly as the general path), and objects after the
+/// links' `]` are the rest of the document, not links.
+#[test]
+fn link_starts_inside_strings_and_after_the_links_are_not_links() {
+    let mut links: Vec<k::Link> = (1..=40).map(|i| k::Link::cache_hit(i, 100.0)).collect();
+    links[17].receipt_id = Some("R-},{a:1}, {b:2".into());
+    links[30].receipt_id = Some("}, {".into());
+    let v = k::savings(&links);
+    // A lone link start inside a string also checks the general path's own rules.
+    let with_strings = [k::canon_bytes(&v), pretty(&v)];
+    for bytes in &with_strings {
+        agree(bytes, None);
+        assert!(
+            tree_free(bytes, None, (2, 1 << 20, true)).is_some(),
+            "pieces of the default size decide"
+        );
+    }
+    // Members after the links that look like links, and one before.
+    let mut v = k::savings(&links[..10]);
+    k::set(
+        &mut v,
+        "zz_after",
+        canon::parse(br#"[{"a":"},{"}, {"b":1},{"c":[{"d":2}, {"e":3}]}]"#).unwrap(),
+    );
+    k::set(
+        &mut v,
+        "aa_before",
+        canon::parse(br#"[{"a":1}, {"b":"}, {"}]"#).unwrap(),
+    );
+    k::seal(&mut v);
+    for bytes in [k::canon_bytes(&v), pretty(&v)] {
+        assert_eq!(agree(&bytes, None), SPLITS.len());
     }
 }

@@ -1,6 +1,7 @@
 //! The tree-free KRY savings path (`kry::tree_free_savings`, `src/kry/fast.rs`) against
 //! the general path (`canon::parse` then `kry::verify_parsed`, default options): whenever
-//! the tree-free path decides, with 1, 2 or 3 threads, its rendered report is
+//! the tree-free path decides, with 1, 2 or 3 threads, pieces of the default size and of
+//! a size taken from the input, from a slice or a reader, its rendered report is
 //! byte-identical to the general path's. Checked without an anchor and with the
 //! `testdata/kry/anchor_valid.json` anchor.
 #![no_main]
@@ -20,14 +21,26 @@ fn general(bytes: &[u8], anchor: Option<&SideInput>) -> String {
 
 fn check(bytes: &[u8], anchor: Option<&SideInput>) {
     let mut want = None;
+    // Pieces from one byte up, cut where the input says, borrowed or read through a
+    // reader that gives one piece a call.
+    let piece = 1 + bytes.len() % 61 * (1 + bytes.first().copied().unwrap_or(0) as usize % 5);
     for threads in 1..=3 {
-        let mut r = Report::new("kry", "att.json");
-        if kry::tree_free_savings("att.json", bytes, anchor, threads, &mut r).is_none() {
-            continue;
+        for (piece, streamed) in [(piece, threads == 2), (1 << 20, threads != 2)] {
+            let mut r = Report::new("kry", "att.json");
+            if kry::tree_free_savings("att.json", bytes, anchor, threads, piece, streamed, &mut r)
+                .is_none()
+            {
+                continue;
+            }
+            let got = render_json(&r);
+            let want = want.get_or_insert_with(|| general(bytes, anchor));
+            assert_eq!(
+                &got,
+                want,
+                "threads {threads}, piece {piece}, streamed {streamed}, anchor {}",
+                anchor.is_some()
+            );
         }
-        let got = render_json(&r);
-        let want = want.get_or_insert_with(|| general(bytes, anchor));
-        assert_eq!(&got, want, "threads {threads}, anchor {}", anchor.is_some());
     }
 }
 

@@ -55,7 +55,10 @@ fn trust_store(t: &TrustArgs) -> Result<TrustStore, CliError> {
 /// Runs `evv kry`.
 pub fn run(a: KryArgs, fmt: OutputFormat) -> Result<i32, CliError> {
     let name = display_name(&a.attestation);
-    let bytes = read_file(&a.attestation)?;
+    let unreadable =
+        |e: std::io::Error| CliError::Usage(format!("cannot read {name}: {e}"));
+    let mut file = std::fs::File::open(&a.attestation).map_err(unreadable)?;
+    let len = file.metadata().map_err(unreadable)?.len();
     let opts = KryOptions {
         anchor: a.anchor.as_deref().map(side).transpose()?,
         signature: a.signature.as_deref().map(side).transpose()?,
@@ -71,8 +74,25 @@ pub fn run(a: KryArgs, fmt: OutputFormat) -> Result<i32, CliError> {
         },
     };
     let mut report = Report::new("kry", name.clone());
+    // A savings attestation is first read once, piece by piece, by the tree-free
+    // path; where that declines (or the options need the whole bytes) the file is
+    // read whole for the general path.
+    let streamable = opts.signature.is_none() && opts.council.is_none();
+    if streamable
+        && kry::verify_streamed(&name, &mut file, len, &opts, &mut report)
+            .map_err(unreadable)?
+            .is_some()
+    {
+        return emit(&report, fmt);
+    }
+    drop(file);
+    let bytes = read_file(&a.attestation)?;
     // The process ends right after printing: freeing a tree of millions of nodes one
     // by one would cost about a fifth of the run for nothing.
-    kry::verify_bytes_with(&name, &bytes, &opts, &mut report, std::mem::forget);
+    if streamable {
+        kry::verify_general_with(&name, &bytes, &opts, &mut report, std::mem::forget);
+    } else {
+        kry::verify_bytes_with(&name, &bytes, &opts, &mut report, std::mem::forget);
+    }
     emit(&report, fmt)
 }

@@ -37,8 +37,9 @@
 //! chain hashes of two consecutive links side by side (`crypto::lanes`).
 
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::Mutex;
+use std::io::{self, Read};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{mpsc, Mutex};
 
 use sha2::{Digest, Sha256};
 
@@ -52,13 +53,34 @@ use crate::verdict::Report;
 
 /// Most threads one attestation's links use.
 const MAX_SEGMENTS: usize = 8;
-/// Runs per worker thread: enough that the runs still being scanned at the end, and
-/// the bytes the hash has left when the last one ends, are a small part of the whole.
-const RUNS_PER_THREAD: usize = 8;
-/// How far past a cut point the search for a link start goes.
-const CANDIDATE_WINDOW: usize = 1 << 20;
+/// Bytes of links a piece holds at most, unless one link is longer: many
+/// pieces per thread, so that the cores stay busy to the end and the hash trails the
+/// scan by little, yet each piece's buffers stay cache-sized and reused.
+pub(crate) const PIECE: usize = 1 << 20;
+/// Pieces handed out and not yet joined, per worker thread: what bounds the memory.
+const AHEAD_PER_THREAD: usize = 3;
 /// Longest integer literal the scanner takes (longer ones go to the general path).
 const MAX_INT_DIGITS: usize = 64;
+
+/// Where an attestation's bytes come from.
+pub(crate) enum Feed<'s> {
+    /// All of them, in memory: pieces are borrowed from it, not copied.
+    Slice(&'s [u8]),
+    /// A reader (the file), read piece by piece into a few reused buffers, so that
+    /// memory stays bounded and no fresh page has to be zeroed for every 4 KiB read.
+    Reader(&'s mut dyn Read),
+}
+
+/// How many threads a document of `len` bytes is split between: large ones between
+/// the pool's threads, unless this already is one of them (batch and gate
+/// parallelise across files instead).
+pub(crate) fn threads_for(len: u64) -> usize {
+    if len >= canon::PARALLEL_MIN_BYTES as u64 && rayon::current_thread_index().is_none() {
+        rayon::current_num_threads().clamp(1, MAX_SEGMENTS)
+    } else {
+        1
+    }
+}
 
 /// Verifies a savings attestation given as its file's bytes into `report`, or returns
 /// `None` (leaving `report` to be discarded) when the general path must decide.
@@ -68,32 +90,52 @@ pub(super) fn savings(
     anchor_in: Option<&SideInput>,
     report: &mut Report,
 ) -> Option<()> {
-    // Large documents are split between the pool's threads, unless this already is
-    // one of them (batch and gate parallelise across files instead).
-    let threads =
-        if bytes.len() >= canon::PARALLEL_MIN_BYTES && rayon::current_thread_index().is_none() {
-            rayon::current_num_threads().clamp(1, MAX_SEGMENTS)
-        } else {
-            1
-        };
-    savings_with(file, bytes, anchor_in, threads, report)
+    let threads = threads_for(bytes.len() as u64);
+    savings_with(file, bytes, anchor_in, threads, PIECE, report)
 }
 
-/// As [`savings`], with the links split between at most `threads` threads.
+/// As [`savings`], with the links split between at most `threads` threads in pieces
+/// of about `piece` bytes.
 pub(super) fn savings_with(
     file: &str,
     bytes: &[u8],
     anchor_in: Option<&SideInput>,
     threads: usize,
+    piece: usize,
     report: &mut Report,
 ) -> Option<()> {
-    // One validation of the whole text lets every string be taken without its own.
-    let top = Top::walk(std::str::from_utf8(bytes).ok()?, threads)?;
+    // A slice never fails to read.
+    savings_stream(file, Feed::Slice(bytes), anchor_in, threads, piece, report)
+        .ok()
+        .flatten()
+}
+
+/// As [`savings_with`], reading the document from `feed` once, front to back; an
+/// error is the reader's.
+pub(super) fn savings_stream(
+    file: &str,
+    feed: Feed<'_>,
+    anchor_in: Option<&SideInput>,
+    threads: usize,
+    piece: usize,
+    report: &mut Report,
+) -> io::Result<Option<()>> {
+    // The anchor's count picks the link whose chain hash it must match; its findings
+    // are recorded below, in the general path's order.
+    let anchor_count = anchor_in
+        .and_then(|a| anchor::parse(a, &mut Report::new(report.kind.clone(), "")))
+        .map(|a| a.count);
+    let Some(mut top) = Top::read(feed, threads, piece.max(1), anchor_count)? else {
+        return Ok(None);
+    };
     if Profile::detect(&top.doc) != Profile::Savings {
-        return None;
+        return Ok(None);
     }
     let seal = if savings::is_sealed(&top.doc) {
-        Some(top.seal.finish(&top.doc)?)
+        match top.seal.finish(&top.doc) {
+            Some(s) => Some(s),
+            None => return Ok(None),
+        }
     } else {
         None
     };
@@ -101,7 +143,9 @@ pub(super) fn savings_with(
     let anchor: Option<Anchor> = anchor_in.and_then(|a| anchor::parse(a, report));
     let n = top.links.len();
     savings::check_envelope(file, &top.doc, n, report);
-    let scan = top.links.scan(anchor.as_ref().map(|a| a.count))?;
+    let Some(scan) = top.links.scan(anchor.as_ref().map(|a| a.count)) else {
+        return Ok(None);
+    };
     savings::report_scan(
         file,
         n,
@@ -117,51 +161,296 @@ pub(super) fn savings_with(
         anchor.as_ref().zip(anchor_in),
         report,
     );
-    Some(())
+    Ok(Some(()))
 }
 
 /// The document's outer object: its members other than `links` as a tree (with
 /// `links` an empty array, so the key keeps its place), the scanned links, and the
 /// attestation hash hashed up to the end of the links.
-struct Top<'a> {
+struct Top {
     doc: Object,
-    links: Links<'a>,
+    links: Links,
     seal: Seal,
 }
 
-impl<'a> Top<'a> {
-    fn walk(b: &'a str, threads: usize) -> Option<Top<'a>> {
-        let mut c = Cur::new(b, 0);
-        c.ws();
-        let mut members = Vec::new();
-        let mut links = None;
-        c.object(|c, key, _| {
-            if key == "links" {
-                if links.is_some() || c.peek() != Some(b'[') {
-                    return None;
-                }
-                let (l, seal, end) = Links::read(b, c.i, &members, threads)?;
-                links = Some((l, seal));
-                c.i = end;
-                members.push((key.to_owned(), Value::Array(Vec::new())));
-            } else {
-                let (v, end) = canon::value_at(c.b, c.i, 1).ok()?;
-                c.i = end;
-                members.push((key.to_owned(), v));
+impl Top {
+    /// Reads the document from `feed`: the members before `links` (read until they are
+    /// whole), the links in pieces, and whatever follows the links' `]`.
+    fn read(
+        feed: Feed<'_>,
+        threads: usize,
+        piece: usize,
+        anchor: Option<u64>,
+    ) -> io::Result<Option<Top>> {
+        let mut win = Window::new(feed, piece);
+        win.more(piece)?;
+        let (mut members, first) = loop {
+            if let Some(p) = valid_prefix(win.bytes()).and_then(prefix) {
+                break p;
             }
-            Some(())
-        })?;
+            // A member cut off by the window's end, or a document this path does
+            // not take: only the whole text tells, so read on (doubling).
+            let n = win.bytes().len().max(piece);
+            if !win.more(n)? {
+                return Ok(None);
+            }
+        };
+        let head = win.take(first);
+        win.recycle(head);
+        let mut seal = Seal::start(&members);
+        let (links, rest) = if win.bytes().first() == Some(&b']') {
+            // No links: everything after the `]` is the rest of the document.
+            while win.more(piece)? {}
+            let all = win.take(win.bytes().len());
+            (Links::default(), all.bytes()[1..].to_vec())
+        } else {
+            match Links::read(&mut win, &mut seal, threads, anchor)? {
+                Some(r) => r,
+                None => return Ok(None),
+            }
+        };
+        members.push(("links".to_owned(), Value::Array(Vec::new())));
+        let Ok(rest) = std::str::from_utf8(&rest) else {
+            return Ok(None);
+        };
+        if after_links(rest, &mut members).is_none() {
+            return Ok(None);
+        }
+        Ok(Object::from_entries(members)
+            .ok()
+            .map(|doc| Top { doc, links, seal }))
+    }
+}
+
+/// The longest prefix of `w` that may be the start of a UTF-8 text: all of it, or all
+/// but a character cut off at its end; `None` if it is not UTF-8 at all.
+fn valid_prefix(w: &[u8]) -> Option<&str> {
+    match std::str::from_utf8(w) {
+        Ok(t) => Some(t),
+        Err(e) if e.error_len().is_none() => std::str::from_utf8(&w[..e.valid_up_to()]).ok(),
+        Err(_) => None,
+    }
+}
+
+/// The members of the outer object before `links`, and the offset of the array's
+/// first link (or of its `]` when empty); `None` if `t` does not reach them (it may
+/// be cut short) or the document is not one this path takes.
+fn prefix(t: &str) -> Option<(Vec<(String, Value)>, usize)> {
+    let mut c = Cur::new(t, 0);
+    c.ws();
+    if !c.eat(b'{') {
+        return None;
+    }
+    c.ws();
+    let mut members = Vec::new();
+    loop {
+        let key = c.string()?;
         c.ws();
-        if c.i != b.len() {
+        if !c.eat(b':') {
             return None;
         }
-        let (links, seal) = links?;
-        Some(Top {
-            doc: Object::from_entries(members).ok()?,
-            links,
-            seal,
-        })
+        c.ws();
+        if key == "links" {
+            if !c.eat(b'[') {
+                return None;
+            }
+            c.ws();
+            return matches!(c.peek(), Some(b'{' | b']')).then_some((members, c.i));
+        }
+        let (v, end) = canon::value_at(c.b, c.i, 1).ok()?;
+        c.i = end;
+        members.push((key.to_owned(), v));
+        c.ws();
+        // A `}` here is a document without links (the general path's).
+        if !c.eat(b',') {
+            return None;
+        }
+        c.ws();
     }
+}
+
+/// Adds the members after the links' `]` (`t` is the rest of the document) to
+/// `members`; `None` unless `t` ends the outer object and nothing but whitespace
+/// follows it, or if `links` repeats.
+fn after_links(t: &str, members: &mut Vec<(String, Value)>) -> Option<()> {
+    let mut c = Cur::new(t, 0);
+    loop {
+        c.ws();
+        if c.eat(b'}') {
+            c.ws();
+            return (c.i == t.len()).then_some(());
+        }
+        if !c.eat(b',') {
+            return None;
+        }
+        c.ws();
+        let key = c.string()?;
+        if key == "links" {
+            return None;
+        }
+        c.ws();
+        if !c.eat(b':') {
+            return None;
+        }
+        c.ws();
+        let (v, end) = canon::value_at(c.b, c.i, 1).ok()?;
+        c.i = end;
+        members.push((key.to_owned(), v));
+    }
+}
+
+/// A piece of the document: borrowed from a slice feed, or a reader's buffer.
+enum Text<'s> {
+    Borrowed(&'s [u8]),
+    Owned(Vec<u8>),
+}
+
+impl Text<'_> {
+    fn bytes(&self) -> &[u8] {
+        match self {
+            Text::Borrowed(b) => b,
+            Text::Owned(v) => v,
+        }
+    }
+}
+
+/// The part of the document read and not yet handed out, at the front of the rest.
+struct Window<'s> {
+    feed: Feed<'s>,
+    /// For a slice: the window is `slice[at..end]`.
+    at: usize,
+    end: usize,
+    /// For a reader: the window is `buf`.
+    buf: Vec<u8>,
+    eof: bool,
+    piece: usize,
+    /// Buffers of pieces already scanned, for the next reads.
+    pool: Vec<Vec<u8>>,
+}
+
+impl<'s> Window<'s> {
+    fn new(feed: Feed<'s>, piece: usize) -> Self {
+        Window {
+            feed,
+            at: 0,
+            end: 0,
+            buf: Vec::new(),
+            eof: false,
+            piece,
+            pool: Vec::new(),
+        }
+    }
+
+    fn bytes(&self) -> &[u8] {
+        match &self.feed {
+            Feed::Slice(s) => &s[self.at..self.end],
+            Feed::Reader(_) => &self.buf,
+        }
+    }
+
+    /// Extends the window by up to `n` bytes; false if nothing was left to read.
+    fn more(&mut self, n: usize) -> io::Result<bool> {
+        match &mut self.feed {
+            Feed::Slice(s) => {
+                let to = self.end.saturating_add(n).min(s.len());
+                let grew = to > self.end;
+                self.end = to;
+                Ok(grew)
+            }
+            Feed::Reader(r) => {
+                if self.eof {
+                    return Ok(false);
+                }
+                // Reads into the buffer's spare room without zeroing it first; fewer
+                // than `n` bytes only at the end of the input.
+                let n = n as u64;
+                let got = (&mut **r).take(n).read_to_end(&mut self.buf)? as u64;
+                self.eof = got < n;
+                Ok(got > 0)
+            }
+        }
+    }
+
+    /// Hands out the window's first `n` bytes.
+    fn take(&mut self, n: usize) -> Text<'s> {
+        match &self.feed {
+            Feed::Slice(s) => {
+                let s: &'s [u8] = s;
+                let t = &s[self.at..self.at + n];
+                self.at += n;
+                Text::Borrowed(t)
+            }
+            Feed::Reader(_) => {
+                let mut next = self
+                    .pool
+                    .pop()
+                    .unwrap_or_else(|| Vec::with_capacity(2 * self.piece));
+                next.clear();
+                next.extend_from_slice(&self.buf[n..]);
+                let mut t = std::mem::replace(&mut self.buf, next);
+                t.truncate(n);
+                Text::Owned(t)
+            }
+        }
+    }
+
+    /// Takes back a piece's buffer for later reads.
+    fn recycle(&mut self, t: Text<'_>) {
+        if let Text::Owned(v) = t {
+            self.pool.push(v);
+        }
+    }
+
+    /// The next piece of links, from the window's start (a link's `{`): up to the
+    /// last link start (see [`last_cut`]) in the next `piece` bytes (or more, up to
+    /// the first one, where a link is longer), or all that is left at the end of the
+    /// input; `None` when nothing is left.
+    fn cut(&mut self) -> io::Result<Option<Text<'s>>> {
+        let mut from = 1;
+        loop {
+            let w = self.bytes();
+            if w.len() >= self.piece {
+                if let Some(at) = last_cut(w, from) {
+                    return Ok(Some(self.take(at)));
+                }
+                // A cut found later ends in the bytes read next.
+                from = w.len().max(1);
+            }
+            if !self.more(self.piece)? {
+                let n = self.bytes().len();
+                return Ok((n > 0).then(|| self.take(n)));
+            }
+        }
+    }
+}
+
+/// The offset of the last `{` at or after `from` that follows a `}` and a comma (JSON
+/// whitespace allowed between): where the next link starts, unless those bytes are
+/// inside a string, which the scan of the piece before then finds (see [`run`]).
+fn last_cut(w: &[u8], from: usize) -> Option<usize> {
+    let mut i = w.len();
+    while i > from {
+        i -= 1;
+        if w[i] != b'{' {
+            continue;
+        }
+        let mut j = i;
+        let back = |j: &mut usize| {
+            while *j > 0 && matches!(w[*j - 1], b' ' | b'\n' | b'\r' | b'\t') {
+                *j -= 1;
+            }
+        };
+        back(&mut j);
+        if j == 0 || w[j - 1] != b',' {
+            continue;
+        }
+        j -= 1;
+        back(&mut j);
+        if j > 0 && w[j - 1] == b'}' {
+            return Some(i);
+        }
+    }
+    None
 }
 
 /// The attestation hash, computed while the links are scanned.
@@ -242,162 +531,199 @@ struct Scanned<'a> {
 
 /// What a run keeps of each link for the scan after all runs are in: compact, since
 /// that scan walks every link on one thread.
-struct LinkOut<'a> {
+struct LinkOut {
     kry: f64,
-    seq: u64,
-    /// The declared chain_hash, in the document.
-    declared: &'a [u8; 64],
     /// The link's tier, as an index into its run's [`Seg::tiers`].
     tier: u32,
 }
 
-/// The links of one thread: a run of consecutive links.
-struct Seg<'a> {
-    links: Vec<LinkOut<'a>>,
+/// The links of one piece, scanned.
+struct Seg {
+    links: Vec<LinkOut>,
     /// The run's tiers, in order of first appearance.
-    tiers: Vec<&'a str>,
-    /// Canonical bytes of the links, joined by commas, not yet handed to the hash.
+    tiers: Vec<String>,
+    /// Canonical bytes of the links, joined by commas (with a leading comma unless
+    /// this is the first piece), not yet handed to the hash.
     canon: Vec<u8>,
-    /// The chain tail of the first link, whose predecessor belongs to the previous run.
+    /// The chain tail of the first link, whose predecessor belongs to the previous
+    /// piece (empty for the first piece, whose chain starts at genesis).
     first_tail: Vec<u8>,
+    first_declared: [u8; 64],
+    last_declared: [u8; 64],
     first_version: i64,
     last_version: i64,
-    event_counts: BTreeMap<&'a str, u64>,
+    event_counts: BTreeMap<String, u64>,
     /// [`id_hash`] of the receipt_id of every hash-bound link (hash_version >= 6,
     /// non-empty id), sorted.
     ids: Vec<u64>,
-    /// Where the run stopped: at the next link's `{`, or after the array's `]`.
-    end: usize,
-    /// The run ended the array.
-    closed: bool,
+    /// The declared chain hash of the piece's first link whose seq is the anchor's
+    /// count.
+    anchor: Option<[u8; 64]>,
+    /// Where the links' `]` ended this piece, if it did.
+    closed: Option<usize>,
 }
 
 /// All links, in order: the runs' links one after the other (not copied into one).
-struct Links<'a> {
+#[derive(Default)]
+struct Links {
     /// Each run's links and tiers.
-    runs: Vec<(Vec<LinkOut<'a>>, Vec<&'a str>)>,
+    runs: Vec<(Vec<LinkOut>, Vec<String>)>,
     /// Every run's sorted receipt_id hashes, concatenated.
     ids: Vec<u64>,
-    event_counts: BTreeMap<&'a str, u64>,
+    event_counts: BTreeMap<String, u64>,
+    /// The declared chain hash of the first link whose seq is the anchor's count.
+    anchor: Option<[u8; 64]>,
+    /// The last link's declared chain hash.
+    head: Option<[u8; 64]>,
 }
 
-impl<'a> Links<'a> {
-    /// Scans the array at `open` (its `[`); returns the links, the canonical bytes of
-    /// each run, and the offset after the `]`.
+/// A piece handed to a worker: its index, text, and a buffer for its canonical bytes.
+type Job<'s> = (usize, Text<'s>, Vec<u8>);
+/// A worker's answer: the piece's index, its text (for the rest of the document and
+/// the buffer's reuse) and its scan.
+type Done<'s> = (usize, Text<'s>, Option<Seg>);
+
+impl Links {
+    /// Scans the links from the window's start (the first link's `{`) to the array's
+    /// `]`, hashing their canonical bytes into `seal`; returns them and the rest of the
+    /// document after the `]`.
+    ///
+    /// The window is cut into pieces at link starts ([`Window::cut`]). On one thread
+    /// each piece is scanned as it is cut, its canonical bytes hashed as they are
+    /// written. Otherwise worker threads take the pieces in order while this thread
+    /// reads and cuts ahead (at most [`AHEAD_PER_THREAD`] pieces per worker), and joins
+    /// and hashes the pieces in order as they come back ([`Join`]): the hash trails the
+    /// scan by about one piece, whatever the relative speed of scanning and hashing.
     fn read(
-        b: &'a str,
-        open: usize,
-        seen: &[(String, Value)],
+        win: &mut Window<'_>,
+        seal: &mut Seal,
         threads: usize,
-    ) -> Option<(Links<'a>, Seal, usize)> {
-        let mut seal = Seal::start(seen);
-        let mut out = Links {
-            runs: Vec::new(),
-            ids: Vec::new(),
-            event_counts: BTreeMap::new(),
-        };
-        let mut c = Cur::new(b, open + 1);
-        c.ws();
-        if c.eat(b']') {
-            return Some((out, seal, c.i));
+        anchor: Option<u64>,
+    ) -> io::Result<Option<(Links, Vec<u8>)>> {
+        let mut join = Join::default();
+        if threads <= 1 {
+            let never = AtomicUsize::new(usize::MAX);
+            let mut canon = Vec::new();
+            while let Some(text) = win.cut()? {
+                let k = join.next;
+                join.next += 1;
+                if join.closed {
+                    join.rest.extend_from_slice(text.bytes());
+                    win.recycle(text);
+                    join.done += 1;
+                    continue;
+                }
+                let mut emit = |buf: &mut Vec<u8>| {
+                    seal.h.put(buf);
+                    buf.clear();
+                };
+                let seg = std::str::from_utf8(text.bytes()).ok().and_then(|t| {
+                    run(t, k, &never, Some(&mut emit), std::mem::take(&mut canon), anchor)
+                });
+                if join.accept(k, text, seg, seal, win).is_none() {
+                    return Ok(None);
+                }
+                canon = join.spare.pop().unwrap_or_default();
+            }
+            return Ok(join.end());
         }
-        if c.peek() != Some(b'{') {
-            return None;
-        }
-        let first = c.i;
-        let starts = if threads > 1 {
-            candidates(b, first, threads * RUNS_PER_THREAD)
-        } else {
-            vec![first]
-        };
-        let cancel = AtomicBool::new(false);
-        if starts.len() == 1 {
-            // One run, on this thread, hashing its canonical bytes as it goes.
-            let mut emit = |buf: &mut Vec<u8>| {
-                seal.h.put(buf);
-                buf.clear();
-            };
-            let seg = run(
-                b,
-                first,
-                usize::MAX,
-                Some(&GENESIS_BYTES),
-                &cancel,
-                Some(&mut emit),
-                Vec::new(),
-            )?;
-            seal.h.put(&seg.canon);
-            let end = seg.end;
-            let closed = seg.closed;
-            out.push(seg);
-            return closed.then_some((out, seal, end));
-        }
-        let next = AtomicUsize::new(0);
-        // Canonical-bytes buffers of runs already hashed, for the next runs: fresh
-        // memory costs the kernel a fault and a zeroed page per 4 KiB.
-        let spare: Mutex<Vec<Vec<u8>>> = Mutex::new(Vec::new());
-        let (tx, rx) = std::sync::mpsc::channel::<(usize, Option<Seg<'a>>)>();
-        let end = std::thread::scope(|sc| {
+        // The lowest index of a piece that failed: the pieces after it are of no use
+        // (before the `]` any failure declines; after it, they are not links).
+        let cancel = AtomicUsize::new(usize::MAX);
+        let (jobs_tx, jobs_rx) = mpsc::channel::<Job<'_>>();
+        let jobs_rx = Mutex::new(jobs_rx);
+        let (done_tx, done_rx) = mpsc::channel::<Done<'_>>();
+        let out = std::thread::scope(|sc| {
             let mut workers = Vec::new();
-            for _ in 0..threads.min(starts.len()) {
-                let (tx, next, cancel, starts, spare) =
-                    (tx.clone(), &next, &cancel, &starts, &spare);
-                let spawned = std::thread::Builder::new().spawn_scoped(sc, move || {
-                    // Takes the runs in order, so that they end roughly in order.
-                    loop {
-                        let k = next.fetch_add(1, Ordering::Relaxed);
-                        if k >= starts.len() || cancel.load(Ordering::Relaxed) {
-                            return;
-                        }
-                        let stop = starts.get(k + 1).copied().unwrap_or(usize::MAX);
-                        // The first run starts from genesis; the others keep their
-                        // first link's chain tail for the stitch.
-                        let prev = (k == 0).then_some(&GENESIS_BYTES);
-                        let buf = spare.lock().ok().and_then(|mut s| s.pop());
-                        let seg = run(
-                            b,
-                            starts[k],
-                            stop,
-                            prev,
-                            cancel,
-                            None,
-                            buf.unwrap_or_default(),
-                        );
-                        let seg = or_cancel(cancel, seg);
-                        // A send fails only when the main thread has given up.
-                        if tx.send((k, seg)).is_err() {
-                            return;
-                        }
+            for _ in 0..threads {
+                let (jobs_rx, done_tx, cancel) = (&jobs_rx, done_tx.clone(), &cancel);
+                let spawned = std::thread::Builder::new().spawn_scoped(sc, move || loop {
+                    let job = match jobs_rx.lock() {
+                        Ok(rx) => rx.recv(),
+                        Err(_) => return,
+                    };
+                    // The channel closes when the joining thread has decided.
+                    let Ok((k, text, canon)) = job else { return };
+                    let seg = if cancel.load(Ordering::Relaxed) <= k {
+                        None
+                    } else {
+                        std::str::from_utf8(text.bytes())
+                            .ok()
+                            .and_then(|t| run(t, k, cancel, None, canon, anchor))
+                    };
+                    if seg.is_none() {
+                        cancel.fetch_min(k, Ordering::Relaxed);
+                    }
+                    if done_tx.send((k, text, seg)).is_err() {
+                        return;
                     }
                 });
                 match spawned {
                     Ok(h) => workers.push(h),
-                    // Fewer workers take more runs each.
+                    // Fewer workers take more pieces each.
                     Err(_) => break,
                 }
             }
-            drop(tx);
+            drop(done_tx);
             if workers.is_empty() {
-                return None;
+                return Ok(None);
             }
-            let end = stitch(rx, &starts, &spare, &mut seal, &mut out);
-            // Decided either way: runs still being scanned (past the array's end, or
-            // after a doubt) are of no use.
-            cancel.store(true, Ordering::Relaxed);
+            let limit = workers.len() * AHEAD_PER_THREAD;
+            let out = (|| {
+                let mut eof = false;
+                loop {
+                    while !eof && join.next - join.done < limit {
+                        match win.cut()? {
+                            // After the `]`, the rest is only gathered.
+                            Some(text) if join.closed && join.next == join.done => {
+                                join.rest.extend_from_slice(text.bytes());
+                                win.recycle(text);
+                                join.next += 1;
+                                join.done += 1;
+                            }
+                            Some(text) => {
+                                let canon = join.spare.pop().unwrap_or_default();
+                                if jobs_tx.send((join.next, text, canon)).is_err() {
+                                    return Ok(None);
+                                }
+                                join.next += 1;
+                            }
+                            None => eof = true,
+                        }
+                    }
+                    if join.done == join.next {
+                        return Ok(join.end());
+                    }
+                    let Ok((k, text, seg)) = done_rx.recv() else {
+                        return Ok(None);
+                    };
+                    if join.accept(k, text, seg, seal, win).is_none() {
+                        return Ok(None);
+                    }
+                }
+            })();
+            // Decided either way: pieces still being scanned are of no use.
+            cancel.store(0, Ordering::Relaxed);
+            drop(jobs_tx);
             for w in workers {
                 w.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
             }
-            end
-        })?;
-        Some((out, seal, end))
+            out
+        });
+        drop(done_rx);
+        out
     }
 
     /// Appends a run's links, receipt_id hashes and event counts.
-    fn push(&mut self, mut seg: Seg<'a>) {
+    fn push(&mut self, mut seg: Seg) {
         for (e, n) in std::mem::take(&mut seg.event_counts) {
             *self.event_counts.entry(e).or_insert(0) += n;
         }
         self.ids.extend_from_slice(&seg.ids);
+        if self.anchor.is_none() {
+            self.anchor = seg.anchor;
+        }
+        self.head = Some(seg.last_declared);
         self.runs.push((seg.links, seg.tiers));
     }
 
@@ -409,7 +735,7 @@ impl<'a> Links<'a> {
     /// their own checks), or `None` if a receipt_id may repeat. Without promotions
     /// (declined earlier) the targets only serve that duplicate check, so the scan
     /// carries none.
-    fn scan(mut self, anchor_count: Option<u64>) -> Option<Scan<'a>> {
+    fn scan(&mut self, anchor_count: Option<u64>) -> Option<Scan<'_>> {
         // Sorted runs one after the other: the stable sort merges them in linear time.
         self.ids.sort();
         if self.ids.windows(2).any(|w| w[0] == w[1]) {
@@ -417,7 +743,6 @@ impl<'a> Links<'a> {
         }
         let mut total = 0.0;
         let mut tiers = TierTotals::default();
-        let mut anchor_link = None;
         for (links, names) in &self.runs {
             // A run's tiers first appear in the order of its table, after the tiers of
             // the runs before it: entering them now keeps first-appearance order.
@@ -426,36 +751,26 @@ impl<'a> Links<'a> {
                 // Sums in link order, as the general path adds them.
                 total += l.kry;
                 tiers.add_at(*slots.get(l.tier as usize)?, l.kry);
-                if anchor_count == Some(l.seq) && anchor_link.is_none() {
-                    anchor_link = Some(Some(String::from_utf8_lossy(l.declared).into_owned()));
-                }
             }
         }
-        let links = self.len();
         Some(Scan {
             total,
             tiers,
-            event_counts: self.event_counts,
-            head: self
-                .runs
+            event_counts: self
+                .event_counts
                 .iter()
-                .flat_map(|r| &r.0)
-                .last()
-                .map_or(GENESIS_BYTES, |l| *l.declared),
+                .map(|(k, &n)| (k.as_str(), n))
+                .collect(),
+            head: self.head.unwrap_or(GENESIS_BYTES),
             targets: Targets::default(),
             promotions: Vec::new(),
-            anchor_link,
-            links,
+            anchor_link: self
+                .anchor
+                .filter(|_| anchor_count.is_some())
+                .map(|d| Some(String::from_utf8_lossy(&d).into_owned())),
+            links: self.len(),
         })
     }
-}
-
-/// `r`, raising `cancel` first when it is `None`: one run's doubt ends the others.
-fn or_cancel<T>(cancel: &AtomicBool, r: Option<T>) -> Option<T> {
-    if r.is_none() {
-        cancel.store(true, Ordering::Relaxed);
-    }
-    r
 }
 
 /// The genesis chain value as bytes.
@@ -470,57 +785,71 @@ const GENESIS_BYTES: [u8; 64] = {
     g
 };
 
-/// Joins the runs in order into `out` and hashes their canonical bytes into `seal`,
-/// each as soon as the runs before it are in: each run must stop exactly where the
-/// next one started, continue the versions and extend the chain of the run before it.
-/// Returns the offset after the array's `]`.
-///
-/// The runs are scanned on worker threads while this one only waits and hashes: the
-/// workers take the runs in order, many more runs than workers, so the cores stay
-/// busy until the last run and the hash trails it by one run's bytes, whatever the
-/// relative speed of scanning and hashing on this machine.
-fn stitch<'a>(
-    results: std::sync::mpsc::Receiver<(usize, Option<Seg<'a>>)>,
-    starts: &[usize],
-    spare: &Mutex<Vec<Vec<u8>>>,
-    seal: &mut Seal,
-    out: &mut Links<'a>,
-) -> Option<usize> {
-    let mut ready: Vec<Option<Seg<'a>>> =
-        std::iter::repeat_with(|| None).take(starts.len()).collect();
-    let mut k = 0;
-    // The previous run's end, last hash_version and last declared chain hash.
-    let mut before: Option<(usize, i64, [u8; 64])> = None;
-    // Ends when every worker has dropped its sender.
-    for (at, seg) in results {
-        *ready.get_mut(at)? = Some(seg?);
-        while let Some(mut seg) = ready.get_mut(k).and_then(Option::take) {
-            let head = seg.links.first()?;
-            if let Some((end, version, declared)) = before {
-                // The previous run stopped before the array's end: this one must start
-                // exactly there (a start that was not a link's never does).
-                if starts[k] != end
-                    || seg.first_version < version
-                    || savings::hash_tail(&declared, &seg.first_tail) != *head.declared
+/// Joins the scanned pieces in order: each must continue the versions and extend the
+/// chain of the piece before it; their canonical bytes go to the hash, and the text
+/// after the links' `]` is gathered.
+#[derive(Default)]
+struct Join<'s> {
+    /// Pieces handed out, and pieces joined.
+    next: usize,
+    done: usize,
+    /// Pieces that came back before the ones before them.
+    ready: BTreeMap<usize, (Text<'s>, Option<Seg>)>,
+    /// The last joined piece's last hash_version and declared chain hash.
+    before: Option<(i64, [u8; 64])>,
+    closed: bool,
+    /// The document after the links' `]`.
+    rest: Vec<u8>,
+    /// Canonical-bytes buffers of hashed pieces, for the next pieces.
+    spare: Vec<Vec<u8>>,
+    links: Links,
+}
+
+impl<'s> Join<'s> {
+    /// Takes piece `k` back and joins every piece now in order; `None` declines.
+    fn accept(
+        &mut self,
+        k: usize,
+        text: Text<'s>,
+        seg: Option<Seg>,
+        seal: &mut Seal,
+        win: &mut Window<'s>,
+    ) -> Option<()> {
+        self.ready.insert(k, (text, seg));
+        while let Some((text, seg)) = self.ready.remove(&self.done) {
+            self.done += 1;
+            if self.closed {
+                // Past the links: whatever the scan made of it, it is the rest.
+                self.rest.extend_from_slice(text.bytes());
+                win.recycle(text);
+                continue;
+            }
+            let mut seg = seg?;
+            if let Some((version, declared)) = self.before {
+                if seg.first_version < version
+                    || savings::hash_tail(&declared, &seg.first_tail) != seg.first_declared
                 {
                     return None;
                 }
-                seal.h.put(b",");
             }
             seal.h.put(&seg.canon);
-            if let Ok(mut s) = spare.lock() {
-                s.push(std::mem::take(&mut seg.canon));
+            self.spare.push(std::mem::take(&mut seg.canon));
+            self.before = Some((seg.last_version, seg.last_declared));
+            if let Some(end) = seg.closed {
+                self.closed = true;
+                self.rest = text.bytes()[end..].to_vec();
             }
-            before = Some((seg.end, seg.last_version, *seg.links.last()?.declared));
-            let closed = seg.closed;
-            out.push(seg);
-            if closed {
-                return before.map(|(end, _, _)| end);
-            }
-            k += 1;
+            win.recycle(text);
+            self.links.push(seg);
         }
+        Some(())
     }
-    None
+
+    /// The links and the rest of the document, once every piece is joined; `None` if
+    /// the links' `]` never came.
+    fn end(self) -> Option<(Links, Vec<u8>)> {
+        self.closed.then_some((self.links, self.rest))
+    }
 }
 
 /// Takes a run's canonical bytes so far (and may leave the buffer empty).
@@ -530,80 +859,50 @@ type Emit<'e> = dyn FnMut(&mut Vec<u8>) + 'e;
 /// a time.
 const CHUNK: usize = 1 << 20;
 
-/// Where each run starts: `first`, then for each further run the first link-like
-/// start (`}`, a comma, `{`, with whitespace between) after a cut; the cuts share the
-/// text evenly.
-fn candidates(b: &str, first: usize, runs: usize) -> Vec<usize> {
-    let mut out = vec![first];
-    let span = b.len() - first;
-    for k in 1..runs {
-        let cut = first + span / runs * k;
-        let from = cut.max(out[out.len() - 1] + 1);
-        let to = (from + CANDIDATE_WINDOW).min(b.len());
-        if let Some(at) = link_start_in(b, from, to) {
-            out.push(at);
-        }
-    }
-    out
-}
-
-/// The offset of the `{` of the first `}` `,` `{` (JSON whitespace allowed between)
-/// in `b[from..to]`.
-fn link_start_in(b: &str, from: usize, to: usize) -> Option<usize> {
-    let bytes = b.as_bytes();
-    let mut i = from;
-    while i < to {
-        if bytes[i] == b'}' {
-            let mut c = Cur::new(b, i + 1);
-            c.ws();
-            if c.eat(b',') {
-                c.ws();
-                if c.peek() == Some(b'{') {
-                    return Some(c.i);
-                }
-            }
-        }
-        i += 1;
-    }
-    None
-}
-
-/// Scans links from `at` (a `{`) until the array's `]` or until the next link would
-/// start at or after `stop`. `prev` is the declared chain hash before the first link
-/// when known (the genesis value for the first run); otherwise the first link's chain
-/// tail is kept for the stitch. The canonical bytes go to `canon` (a buffer to reuse);
-/// with `emit`, they are handed to it whenever a chunk's worth has gathered; without,
-/// they are kept whole in the run.
-/// `None` if any link is in doubt or fails a rule (the caller then raises `cancel`,
-/// see [`or_cancel`]); a raised `cancel` stops it early.
-fn run<'a>(
-    b: &'a str,
-    at: usize,
-    stop: usize,
-    mut prev: Option<&'a [u8; 64]>,
-    cancel: &AtomicBool,
+/// Scans the links of piece `k`, whose text `t` starts at a link's `{`, until the
+/// links' `]` or the end of the piece, which must come right after a comma between
+/// links (whitespace allowed). The first piece's chain starts at genesis; the others
+/// keep their first link's chain tail for the join. The canonical bytes go to `canon`
+/// (a buffer to reuse); with `emit`, they are handed to it whenever a chunk's worth has
+/// gathered; without, they are kept whole in the run.
+///
+/// A piece cut at a `{` that was not a link's start (inside a string) is never taken
+/// for links: the piece before it started at a link (by induction from the first), so
+/// its scan is the true reading of the text, which at that cut is inside a link, not
+/// between links; the scan fails there. `None` if any link is in doubt or fails a
+/// rule; a `cancel` at or below `k` stops it early.
+fn run(
+    t: &str,
+    k: usize,
+    cancel: &AtomicUsize,
     mut emit: Option<&mut Emit>,
     mut canon: Vec<u8>,
-) -> Option<Seg<'a>> {
-    let span = stop.min(b.len()).saturating_sub(at);
+    anchor: Option<u64>,
+) -> Option<Seg> {
     let mut seg = Seg {
-        links: Vec::with_capacity(span / 256),
+        links: Vec::with_capacity(t.len() / 256),
         tiers: Vec::new(),
         canon: {
             // Canonical text is about as long as the indented text it comes from.
             canon.clear();
-            canon.reserve(if emit.is_some() { CHUNK * 2 } else { span });
+            canon.reserve(if emit.is_some() { CHUNK * 2 } else { t.len() });
+            if k > 0 {
+                canon.push(b',');
+            }
             canon
         },
         first_tail: Vec::new(),
+        first_declared: [0; 64],
+        last_declared: [0; 64],
         first_version: 0,
         last_version: 0,
         event_counts: BTreeMap::new(),
-        ids: Vec::with_capacity(span / 256),
-        end: at,
-        closed: false,
+        ids: Vec::with_capacity(t.len() / 256),
+        anchor: None,
+        closed: None,
     };
-    let mut c = Cur::new(b, at);
+    let mut prev: Option<&[u8; 64]> = (k == 0).then_some(&GENESIS_BYTES);
+    let mut c = Cur::new(t, 0);
     let mut w = Work {
         members: Vec::with_capacity(32),
         layout: Layout::default(),
@@ -615,11 +914,11 @@ fn run<'a>(
     // The chain check of a link with a known predecessor waits here, its tail in
     // `pend_tail`, for the next such link: the two preimages are hashed side by side
     // (`crypto::lanes`). Any failure declines, so checking a link late changes nothing.
-    let mut pend: Option<(&'a [u8; 64], &'a [u8; 64])> = None;
+    let mut pend: Option<(&[u8; 64], &[u8; 64])> = None;
     let mut pend_tail: Vec<u8> = Vec::with_capacity(512);
     let mut digests: Vec<[u8; 32]> = Vec::with_capacity(2);
     loop {
-        if seg.links.len() % 1024 == 1023 && cancel.load(Ordering::Relaxed) {
+        if seg.links.len() % 1024 == 1023 && cancel.load(Ordering::Relaxed) <= k {
             return None;
         }
         if !seg.links.is_empty() {
@@ -628,6 +927,7 @@ fn run<'a>(
         let (out, target_id) = link(&mut c, &mut w, &mut seg.canon)?;
         if seg.links.is_empty() {
             seg.first_version = w.max_version?;
+            seg.first_declared = *out.declared;
             if prev.is_none() {
                 seg.first_tail = w.tail.clone();
             }
@@ -653,39 +953,43 @@ fn run<'a>(
             emit(&mut seg.canon);
         }
         prev = Some(out.declared);
-        *seg.event_counts.entry(out.event_type).or_insert(0) += 1;
+        if anchor == Some(out.seq) && seg.anchor.is_none() {
+            seg.anchor = Some(*out.declared);
+        }
+        match seg.event_counts.get_mut(out.event_type) {
+            Some(n) => *n += 1,
+            None => {
+                seg.event_counts.insert(out.event_type.to_owned(), 1);
+            }
+        }
         if let Some(id) = target_id {
             seg.ids.push(id);
         }
-        let tier = match seg.tiers.iter().position(|&t| t == out.tier) {
+        let tier = match seg.tiers.iter().position(|t| t == out.tier) {
             Some(i) => i,
             None => {
-                seg.tiers.push(out.tier);
+                seg.tiers.push(out.tier.to_owned());
                 seg.tiers.len() - 1
             }
         };
         seg.links.push(LinkOut {
             kry: out.kry,
-            seq: out.seq,
-            declared: out.declared,
             tier: u32::try_from(tier).ok()?,
         });
         c.ws();
         if c.eat(b']') {
-            seg.end = c.i;
-            seg.closed = true;
+            seg.closed = Some(c.i);
             break;
         }
         if !c.eat(b',') {
             return None;
         }
         c.ws();
+        if c.i == t.len() {
+            break;
+        }
         if c.peek() != Some(b'{') {
             return None;
-        }
-        if c.i >= stop {
-            seg.end = c.i;
-            break;
         }
     }
     if let Some((p, d)) = pend {
@@ -693,6 +997,7 @@ fn run<'a>(
             return None;
         }
     }
+    seg.last_declared = *prev?;
     seg.ids.sort_unstable();
     Some(seg)
 }
@@ -1471,10 +1776,51 @@ mod tests {
 
     #[test]
     fn cut_points_find_link_starts() {
-        let b = r#"{"links":[{"a":1} , {"a":2},{"a":"},{"}]}"#;
-        assert_eq!(link_start_in(b, 0, b.len()), Some(20));
-        let c = candidates(b, 10, 3);
-        assert_eq!(c[0], 10);
-        assert!(c.windows(2).all(|w| w[0] < w[1]));
+        let b = br#"{"a":1} , {"a":2},{"a":"},{"},
+ {"a":3}]}"#;
+        // The last `}` `,` `{` (whitespace between) at or after `from`, never at 0;
+        // 26 is inside a string, which only the scan of the piece before it can tell.
+        assert_eq!(last_cut(b, 1), Some(32));
+        assert_eq!(last_cut(&b[..32], 1), Some(26));
+        assert_eq!(last_cut(&b[..26], 1), Some(18));
+        assert_eq!(last_cut(&b[..18], 1), Some(10));
+        assert_eq!(last_cut(&b[..10], 1), None);
+        assert_eq!(last_cut(b, 33), None);
+        assert_eq!(last_cut(b"{", 0), None);
+    }
+
+    #[test]
+    fn pieces_are_cut_at_link_starts_and_rejoin_to_the_input() {
+        let doc: Vec<u8> = (0..200)
+            .flat_map(|i| format!("{{\"a\":{i},\"b\":[1, 2]}},\n  ").into_bytes())
+            .chain(b"{}]}".iter().copied())
+            .collect();
+        for piece in [1, 2, 7, 64, 1000, 1 << 20] {
+            for streamed in [false, true] {
+                let mut r: &[u8] = &doc;
+                let feed = if streamed {
+                    Feed::Reader(&mut r)
+                } else {
+                    Feed::Slice(&doc)
+                };
+                let mut win = Window::new(feed, piece);
+                let mut joined = Vec::new();
+                let mut pieces = 0;
+                while let Some(t) = win.cut().expect("read") {
+                    let t = t.bytes().to_vec();
+                    assert_eq!(t[0], b'{', "{piece}");
+                    if joined.len() + t.len() < doc.len() {
+                        let end = t.trim_ascii_end();
+                        assert_eq!(end.last(), Some(&b','), "{piece}");
+                    }
+                    joined.extend_from_slice(&t);
+                    pieces += 1;
+                }
+                assert_eq!(joined, doc);
+                if piece <= 7 {
+                    assert_eq!(pieces, 201, "{piece}");
+                }
+            }
+        }
     }
 }

@@ -300,6 +300,18 @@ pub fn verify_bytes_with(
         let verdict = verdict_of(&spec);
         return finish(name, bytes, spec, verdict, opts, report);
     }
+    verify_general_with(name, bytes, opts, report, dispose)
+}
+
+/// As [`verify_bytes_with`], by the general path alone: for a caller whose
+/// [`verify_streamed`] of the same bytes declined.
+pub fn verify_general_with(
+    name: &str,
+    bytes: &[u8],
+    opts: &KryOptions,
+    report: &mut Report,
+    dispose: impl FnOnce(Value),
+) -> KryVerdict {
     let parsed = canon::parse(bytes);
     let verdict = verify_parsed(name, bytes, parsed.as_ref(), opts, report);
     if let Ok(tree) = parsed {
@@ -308,19 +320,58 @@ pub fn verify_bytes_with(
     verdict
 }
 
+/// Verifies an attestation of `len` bytes read once, front to back, from `input` (its
+/// file), by the tree-free savings path: memory stays bounded by the size of a few
+/// pieces of the links, not the document's. `Ok(None)` where that path declines, or
+/// where the options need the whole bytes (a detached signature or a council): the
+/// caller then reads the whole file and calls [`verify_general_with`] (or
+/// [`verify_bytes_with`] when the options need the bytes). An error is the reader's.
+pub fn verify_streamed(
+    name: &str,
+    input: &mut dyn std::io::Read,
+    len: u64,
+    opts: &KryOptions,
+    report: &mut Report,
+) -> std::io::Result<Option<KryVerdict>> {
+    if opts.signature.is_some() || opts.council.is_some() {
+        return Ok(None);
+    }
+    let mut spec = Report::new(report.kind.clone(), report.input.clone());
+    let feed = fast::Feed::Reader(input);
+    let threads = fast::threads_for(len);
+    if fast::savings_stream(name, feed, opts.anchor.as_ref(), threads, fast::PIECE, &mut spec)?
+        .is_none()
+    {
+        return Ok(None);
+    }
+    let verdict = verdict_of(&spec);
+    // Neither a signature nor a council reads the bytes here.
+    Ok(Some(finish(name, &[], spec, verdict, opts, report)))
+}
+
 /// The findings of the tree-free savings path alone, with the links split between at
-/// most `threads` threads, or `None` where it declines (the general path would then
-/// decide). For differential tests against [`verify_parsed`]; not part of the API.
+/// most `threads` threads in pieces of about `piece` bytes (fed from a reader that
+/// returns at most `piece` bytes a call, or borrowed from `bytes`, as `streamed` says),
+/// or `None` where it declines (the general path would then decide). For differential
+/// tests against [`verify_parsed`]; not part of the API.
 #[doc(hidden)]
 pub fn tree_free_savings(
     name: &str,
     bytes: &[u8],
     anchor: Option<&SideInput>,
     threads: usize,
+    piece: usize,
+    streamed: bool,
     report: &mut Report,
 ) -> Option<KryVerdict> {
     let mut spec = Report::new(report.kind.clone(), report.input.clone());
-    fast::savings_with(name, bytes, anchor, threads, &mut spec)?;
+    if streamed {
+        let mut r = Trickle(bytes, piece.max(1));
+        fast::savings_stream(name, fast::Feed::Reader(&mut r), anchor, threads, piece, &mut spec)
+            .ok()??;
+    } else {
+        fast::savings_with(name, bytes, anchor, threads, piece, &mut spec)?;
+    }
     let verdict = verdict_of(&spec);
     Some(finish(
         name,
@@ -330,6 +381,18 @@ pub fn tree_free_savings(
         &KryOptions::default(),
         report,
     ))
+}
+
+/// A reader of a slice that gives at most `.1` bytes a call, as a pipe may.
+struct Trickle<'a>(&'a [u8], usize);
+
+impl std::io::Read for Trickle<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = buf.len().min(self.1).min(self.0.len());
+        buf[..n].copy_from_slice(&self.0[..n]);
+        self.0 = &self.0[n..];
+        Ok(n)
+    }
 }
 
 /// The findings of the general (tree) path alone for `bytes` with an optional anchor
