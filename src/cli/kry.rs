@@ -55,8 +55,7 @@ fn trust_store(t: &TrustArgs) -> Result<TrustStore, CliError> {
 /// Runs `evv kry`.
 pub fn run(a: KryArgs, fmt: OutputFormat) -> Result<i32, CliError> {
     let name = display_name(&a.attestation);
-    let unreadable =
-        |e: std::io::Error| CliError::Usage(format!("cannot read {name}: {e}"));
+    let unreadable = |e: std::io::Error| CliError::Usage(format!("cannot read {name}: {e}"));
     let mut file = std::fs::File::open(&a.attestation).map_err(unreadable)?;
     let len = file.metadata().map_err(unreadable)?.len();
     let opts = KryOptions {

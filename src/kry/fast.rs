@@ -618,7 +618,14 @@ impl Links {
                     buf.clear();
                 };
                 let seg = std::str::from_utf8(text.bytes()).ok().and_then(|t| {
-                    run(t, k, &never, Some(&mut emit), std::mem::take(&mut canon), anchor)
+                    run(
+                        t,
+                        k,
+                        &never,
+                        Some(&mut emit),
+                        std::mem::take(&mut canon),
+                        anchor,
+                    )
                 });
                 if join.accept(k, text, seg, seal, win).is_none() {
                     return Ok(None);
@@ -1042,15 +1049,20 @@ fn link<'a>(
         max_version,
     } = w;
     members.clear();
-    c.object(|c, key, at| {
-        members.push(Member {
-            order: order_key(c.b, at, key.len()),
-            key,
-            val: c.value()?,
-        });
-        Some(())
-    })?;
-    layout.learn(members)?;
+    let start = c.i;
+    if layout.expect(c, members).is_none() {
+        c.i = start;
+        members.clear();
+        c.object(|c, key, at| {
+            members.push(Member {
+                order: order_key(c.b, at, key.len()),
+                key,
+                val: c.value()?,
+            });
+            Some(())
+        })?;
+        layout.learn(members)?;
+    }
     canon_out.push(b'{');
     for (j, &at) in layout.sorted.iter().enumerate() {
         let Member { key: k, val: v, .. } = &members[at];
@@ -1177,9 +1189,48 @@ struct Layout {
     /// than 16 bytes, or none learnt yet, is never reused: fuzzing found that an
     /// uncached layout's empty `keys` matched a following empty link).
     cached: bool,
+    /// The keys of the layout learnt last, each quoted as in the text (`"seq"`), in
+    /// document order; empty when none is known.
+    quoted: Vec<Vec<u8>>,
 }
 
 impl Layout {
+    /// Scans the link at `c` (its `{`) into `members` if it has exactly the keys of
+    /// the layout learnt last, in the same order: each key is then matched as bytes
+    /// rather than scanned, and `sorted` and `slots` hold as they are. `None` (with
+    /// `c` and `members` to be reset) if it does not, or if anything else in it is not
+    /// what [`Cur::object`] accepts; the caller then scans the link the general way.
+    /// The grammar is [`Cur::object`]'s: `{`, members separated by commas, `}`, with
+    /// whitespace around each token; a quoted key that matches is what
+    /// [`Cur::string`] reads there (keys are printable ASCII without quotes).
+    fn expect<'a>(&self, c: &mut Cur<'a>, members: &mut Vec<Member<'a>>) -> Option<()> {
+        let last = self.quoted.len().checked_sub(1)?;
+        if !c.eat(b'{') {
+            return None;
+        }
+        for (j, q) in self.quoted.iter().enumerate() {
+            c.ws();
+            let at = c.i;
+            if c.b.get(at..at + q.len())? != q.as_slice() {
+                return None;
+            }
+            let key = c.t.get(at + 1..at + q.len() - 1)?;
+            c.i = at + q.len();
+            c.ws();
+            if !c.eat(b':') {
+                return None;
+            }
+            c.ws();
+            let val = c.value()?;
+            members.push(Member { order: 0, key, val });
+            c.ws();
+            if !c.eat(if j == last { b'}' } else { b',' }) {
+                return None;
+            }
+        }
+        Some(())
+    }
+
     /// Makes `self` the layout of `members`; `None` if a key repeats.
     fn learn(&mut self, members: &[Member<'_>]) -> Option<()> {
         let same = self.cached
@@ -1206,8 +1257,17 @@ impl Layout {
         {
             self.keys.clear();
             self.cached = false;
+            self.quoted.clear();
             return None;
         }
+        self.quoted.clear();
+        self.quoted.extend(members.iter().map(|m| {
+            let mut q = Vec::with_capacity(m.key.len() + 2);
+            q.push(b'"');
+            q.extend_from_slice(m.key.as_bytes());
+            q.push(b'"');
+            q
+        }));
         self.slots.clear();
         self.slots
             .extend(members.iter().map(|m| savings::link_slot(m.key)));
@@ -1514,6 +1574,7 @@ impl<'a> Cur<'a> {
     }
 
     /// A scalar, or an array of scalars.
+    #[inline(always)]
     fn value(&mut self) -> Option<Val<'a>> {
         if self.peek() != Some(b'[') {
             return self.scalar();
@@ -1538,6 +1599,7 @@ impl<'a> Cur<'a> {
         Some(Val::Array(self.t.get(start..self.i)?))
     }
 
+    #[inline(always)]
     fn scalar(&mut self) -> Option<Val<'a>> {
         match self.peek()? {
             b'"' => self.string().map(Val::Str),

@@ -339,8 +339,15 @@ pub fn verify_streamed(
     let mut spec = Report::new(report.kind.clone(), report.input.clone());
     let feed = fast::Feed::Reader(input);
     let threads = fast::threads_for(len);
-    if fast::savings_stream(name, feed, opts.anchor.as_ref(), threads, fast::PIECE, &mut spec)?
-        .is_none()
+    if fast::savings_stream(
+        name,
+        feed,
+        opts.anchor.as_ref(),
+        threads,
+        fast::PIECE,
+        &mut spec,
+    )?
+    .is_none()
     {
         return Ok(None);
     }
@@ -367,8 +374,15 @@ pub fn tree_free_savings(
     let mut spec = Report::new(report.kind.clone(), report.input.clone());
     if streamed {
         let mut r = Trickle(bytes, piece.max(1));
-        fast::savings_stream(name, fast::Feed::Reader(&mut r), anchor, threads, piece, &mut spec)
-            .ok()??;
+        fast::savings_stream(
+            name,
+            fast::Feed::Reader(&mut r),
+            anchor,
+            threads,
+            piece,
+            &mut spec,
+        )
+        .ok()??;
     } else {
         fast::savings_with(name, bytes, anchor, threads, piece, &mut spec)?;
     }
