@@ -1636,16 +1636,20 @@ impl<'a> Cur<'a> {
                 *m = *m * 10 + u64::from(c - b'0');
             }
         };
-        match self.peek()? {
-            b'0' => self.i += 1,
+        let m_first_zero = match self.peek()? {
+            b'0' => {
+                self.i += 1;
+                true
+            }
             b'1'..=b'9' => {
                 while let Some(c @ b'0'..=b'9') = self.peek() {
                     take(c, &mut m);
                     self.i += 1;
                 }
+                false
             }
             _ => return None,
-        }
+        };
         let int_digits = self.i - int_start;
         let mut float = false;
         let mut frac_digits = 0;
@@ -1687,8 +1691,17 @@ impl<'a> Cur<'a> {
             } else {
                 text.parse().ok()?
             };
+            // `repr_as_is(text)`, from what the scan counted (a leading zero can only
+            // be the `0` of `0.x`, after which `significant` skips the fraction's
+            // leading zeros).
+            let int_zero = int_digits == 1 && m_first_zero;
+            let as_is = !exponent
+                && (frac_digits == 1 || self.b[self.i - 1] != b'0')
+                && significant <= 15
+                && !(int_zero && significant > 0 && frac_digits - significant > 3);
+            debug_assert_eq!(as_is, repr_as_is(text), "{text}");
             f.is_finite()
-                .then_some(Val::Float(f, repr_as_is(text).then_some(text)))
+                .then_some(Val::Float(f, as_is.then_some(text)))
         } else if int_digits > MAX_INT_DIGITS {
             None
         } else {
